@@ -1,0 +1,112 @@
+"""mlxinit: named weight initializers for MLX.
+
+>>> import mlx.core as mx
+>>> import mlxinit
+>>> init = mlxinit.get("glorot_uniform", dtype=mx.float16)
+>>> init(mx.zeros((3, 4))).shape
+(3, 4)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._api import available as available
+from ._api import block as block
+from ._api import default_registry as default_registry
+from ._api import get as get
+from ._api import info as info
+from ._api import plugin_report as plugin_report
+from ._api import prefer as prefer
+from ._api import refresh as refresh
+from ._api import register as register
+from ._api import set_default_registry as set_default_registry
+from ._api import unblock as unblock
+from ._api import unregister as unregister
+from ._errors import DtypeError as DtypeError
+from ._errors import FactoryError as FactoryError
+from ._errors import InitializerConflictError as InitializerConflictError
+from ._errors import InvalidIdentifierError as InvalidIdentifierError
+from ._errors import InvalidParameterError as InvalidParameterError
+from ._errors import MissingParameterError as MissingParameterError
+from ._errors import MlxinitError as MlxinitError
+from ._errors import ParameterTypeError as ParameterTypeError
+from ._errors import PluginError as PluginError
+from ._errors import RegistrationError as RegistrationError
+from ._errors import ShapeError as ShapeError
+from ._errors import UnknownInitializerError as UnknownInitializerError
+from ._errors import UnknownNonlinearityError as UnknownNonlinearityError
+from ._errors import UnknownParameterError as UnknownParameterError
+from ._fans import calculate_gain as calculate_gain
+from ._fans import compute_fans as compute_fans
+from ._registry import InitializerInfo as InitializerInfo
+from ._registry import MlxinitWarning as MlxinitWarning
+from ._registry import ParamInfo as ParamInfo
+from ._registry import PluginFailure as PluginFailure
+from ._registry import PluginInfo as PluginInfo
+from ._registry import PluginReport as PluginReport
+from ._registry import Registrar as Registrar
+from ._registry import Registry as Registry
+from ._typing import Initializer as Initializer
+from ._typing import InitializerFactory as InitializerFactory
+
+__all__ = [
+    "DtypeError",
+    "FactoryError",
+    "Initializer",
+    "InitializerConflictError",
+    "InitializerFactory",
+    "InitializerInfo",
+    "InvalidIdentifierError",
+    "InvalidParameterError",
+    "MissingParameterError",
+    "MlxinitError",
+    "MlxinitWarning",
+    "ParamInfo",
+    "ParameterTypeError",
+    "PluginError",
+    "PluginFailure",
+    "PluginInfo",
+    "PluginReport",
+    "Registrar",
+    "RegistrationError",
+    "Registry",
+    "ShapeError",
+    "UnknownInitializerError",
+    "UnknownNonlinearityError",
+    "UnknownParameterError",
+    "available",
+    "block",
+    "calculate_gain",
+    "compute_fans",
+    "default_registry",
+    "get",
+    "hookimpl",
+    "info",
+    "plugin_report",
+    "prefer",
+    "refresh",
+    "register",
+    "set_default_registry",
+    "unblock",
+    "unregister",
+]
+
+# Loaded on first access so that ``import mlxinit`` stays free of pluggy and metadata.
+_LAZY = {"hookimpl", "__version__"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
+    if name == "__version__":
+        from ._version import version
+
+        return version()
+    raise AttributeError(f"module 'mlxinit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

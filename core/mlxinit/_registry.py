@@ -1,0 +1,1034 @@
+"""The registry: names → initializer factories, from built-ins, runtime and plugins."""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import inspect
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import _names
+from ._dtypes import resolve_dtype
+from ._errors import (
+    FactoryError,
+    InitializerConflictError,
+    InvalidIdentifierError,
+    MissingParameterError,
+    MlxinitError,
+    PluginError,
+    RegistrationError,
+    UnknownInitializerError,
+    UnknownParameterError,
+)
+
+if TYPE_CHECKING:
+    from ._discovery import DiscoveryResult, DistributionSource
+
+__all__ = [
+    "InitializerInfo",
+    "MlxinitWarning",
+    "ParamInfo",
+    "PluginFailure",
+    "PluginInfo",
+    "PluginReport",
+    "Registrar",
+    "Registry",
+]
+
+BUILTIN = "builtin"
+RUNTIME = "runtime"
+ENTRY_POINT = "entry-point"
+HOOK = "hook"
+
+#: Keywords of a factory that are not hyper-parameters.
+_RESERVED_PARAMS = frozenset({"dtype", "seed", "key"})
+#: Attribute under which a built initializer records how to rebuild it.
+CONFIG_ATTR = "__mlxinit_config__"
+
+
+class MlxinitWarning(UserWarning):
+    """Warnings about plugins: reserved names, shadowed names."""
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """One hyper-parameter of a factory."""
+
+    name: str
+    default: Any  #: ``inspect.Parameter.empty`` when required
+    annotation: str | None
+    required: bool
+
+
+@dataclass(frozen=True)
+class InitializerInfo:
+    """What :func:`mlxinit.info` tells about a name.
+
+    ``params``, ``summary`` and ``doc`` are ``None`` for an entry point that is not
+    loaded yet (reading them would import the plugin); ``loaded`` says which.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    params: tuple[ParamInfo, ...] | None
+    summary: str | None
+    doc: str | None
+    source: str
+    distribution: str | None
+    version: str | None
+    target: str | None
+    loaded: bool
+    qualified_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """Something a plugin did wrong, kept for the plugin report."""
+
+    distribution: str
+    version: str | None
+    where: str  #: the entry point or hook involved
+    reason: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin distribution as discovery saw it."""
+
+    distribution: str
+    version: str | None
+    names: tuple[str, ...]
+    entry_points: tuple[str, ...]
+    failures: tuple[PluginFailure, ...]
+    reserved: tuple[str, ...]  #: names it declared that belong to the built-ins
+    blocked: bool
+
+    @property
+    def count(self) -> int:
+        """How many initializer names it provides."""
+        return len(self.names)
+
+
+@dataclass(frozen=True)
+class PluginReport:
+    """Everything discovery found: plugins, failures, conflicts and the controls in force."""
+
+    plugins: tuple[PluginInfo, ...]
+    conflicts: Mapping[str, tuple[str, ...]]  #: plain name → qualified names claiming it
+    autoload: bool
+    selected: tuple[str, ...] | None  #: ``MLXINIT_PLUGINS``, when set
+    blocked: tuple[str, ...]
+    scans: int
+
+    @property
+    def failures(self) -> tuple[PluginFailure, ...]:
+        """Every failure of every plugin."""
+        return tuple(f for p in self.plugins for f in p.failures)
+
+
+class _Provider:
+    """Where entries come from: the built-ins, runtime registration, or one distribution."""
+
+    __slots__ = ("failures", "key", "kind", "name", "namespaces", "reserved", "version")
+
+    def __init__(self, name: str, kind: str, version: str | None = None) -> None:
+        self.name = name
+        self.key = _names.dist_key(name)
+        self.kind = kind
+        self.version = version
+        self.failures: list[PluginFailure] = []
+        self.reserved: list[str] = []
+        self.namespaces: set[str] = {self.key}
+
+    def fail(self, where: str, reason: str, error: BaseException | None = None) -> None:
+        self.failures.append(PluginFailure(self.name, self.version, where, reason, error))
+
+
+class _Entry:
+    """A registered name: its factory (or the entry point that will give it) and provenance."""
+
+    __slots__ = (
+        "accepted",
+        "aliases",
+        "builds_dtype",
+        "ep",
+        "error",
+        "factory",
+        "name",
+        "namespace",
+        "provider",
+        "required",
+        "source",
+        "target",
+        "var_kw",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        provider: _Provider,
+        source: str,
+        *,
+        factory: Callable[..., Any] | None = None,
+        aliases: tuple[str, ...] = (),
+        ep: Any = None,
+        target: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        self.name = name
+        self.provider = provider
+        self.source = source
+        self.aliases = aliases
+        self.ep = ep
+        self.target = target
+        self.namespace = namespace
+        self.error: BaseException | None = None
+        self.factory: Callable[..., Any] | None = None
+        self.accepted: frozenset[str] = frozenset()
+        self.required: tuple[str, ...] = ()
+        self.var_kw = False
+        self.builds_dtype = True
+        if factory is not None:
+            self.set_factory(factory)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.namespace or self.provider.name}:{self.name}"
+
+    def set_factory(self, factory: Callable[..., Any]) -> None:
+        try:
+            sig = inspect.signature(factory)
+        except (TypeError, ValueError):  # some builtins and C callables have none
+            sig = None
+        accepted: set[str] = set()
+        required: list[str] = []
+        var_kw = sig is None
+        builds_dtype = sig is None
+        if sig is not None:
+            for p in sig.parameters.values():
+                if p.kind is p.VAR_KEYWORD:
+                    var_kw = True
+                    builds_dtype = True
+                elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+                    if p.name == "dtype":
+                        builds_dtype = True
+                    elif p.name not in _RESERVED_PARAMS:
+                        accepted.add(p.name)
+                        if p.default is p.empty:
+                            required.append(p.name)
+        self.accepted = frozenset(accepted)
+        self.required = tuple(required)
+        self.var_kw = var_kw
+        self.builds_dtype = builds_dtype
+        if self.target is None:
+            mod = getattr(factory, "__module__", None)
+            qual = getattr(factory, "__qualname__", None)
+            if mod and qual:
+                self.target = f"{mod}:{qual}"
+        self.factory = factory
+
+
+def _summary(doc: str | None) -> str | None:
+    if not doc:
+        return None
+    for line in inspect.cleandoc(doc).splitlines():
+        if line.strip():
+            return line.strip()
+    return None
+
+
+class Registrar:
+    """What a plugin's ``mlxinit_register_initializers`` hook receives.
+
+    It registers into the registry on behalf of one distribution, so every name it
+    adds is attributed to that distribution (source ``"hook"``).
+    """
+
+    def __init__(self, sink: Callable[..., None], provider_name: str) -> None:
+        self._sink = sink
+        self.distribution = provider_name
+
+    def register(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        aliases: Iterable[str] = (),
+    ) -> Callable[..., Any]:
+        """Register ``factory`` under ``name`` (optionally ``"namespace:name"``) and ``aliases``."""
+        self._sink(name, factory, tuple(aliases))
+        return factory
+
+
+def _split_qualified(name: str) -> tuple[str | None, str]:
+    ns, sep, plain = name.rpartition(":")
+    return (ns, plain) if sep else (None, name)
+
+
+class _PluginState:
+    """Everything discovery contributes; built off to the side, then swapped in at once."""
+
+    def __init__(self) -> None:
+        self.providers: dict[str, _Provider] = {}
+        self.plain: dict[str, list[_Entry]] = {}
+        self.qualified: dict[str, list[_Entry]] = {}
+        self.entries: list[_Entry] = []
+        self.plugin_manager: Any = None
+        self.resolvers: list[tuple[_Provider, Callable[..., Any]]] = []
+        self.autoload = True
+        self.selected: tuple[str, ...] | None = None
+
+
+class Registry:
+    """A registry of named initializer factories.
+
+    The module-level functions (:func:`mlxinit.get`, :func:`mlxinit.register`, …) use
+    one default instance created on first use; build your own for isolation.
+
+    Args:
+        builtins: register the built-in initializers (through their plugin hook).
+        plugins: discover installed plugins (lazily, on the first lookup that needs it).
+        environ: where to read the ``MLXINIT_*`` controls; ``os.environ`` by default,
+            read at discovery time.
+        distributions: a callable returning the distributions to scan (for tests,
+            see :mod:`mlxinit.testing`); ``importlib_metadata.distributions`` by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        builtins: bool = True,
+        plugins: bool = True,
+        environ: Mapping[str, str] | None = None,
+        distributions: DistributionSource | None = None,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._discovery_lock = threading.Lock()
+        self._plugins_enabled = plugins
+        self._environ = environ
+        self._distributions = distributions
+        self._builtin: dict[str, _Entry] = {}
+        self._runtime: dict[str, _Entry] = {}
+        self._runtime_provider = _Provider(RUNTIME, RUNTIME)
+        self._builtin_provider = _Provider("mlxinit", BUILTIN)
+        self._plugins = _PluginState()
+        self._discovered = not plugins
+        self._scans = 0
+        self._blocked: set[str] = set()
+        self._preferences: dict[str, str] = {}
+        self._cache: dict[str, _Entry] = {}
+        if builtins:
+            from ._discovery import register_builtins
+
+            register_builtins(self, self._builtin_provider)
+
+    # ------------------------------------------------------------------ registration
+
+    def _check_name(self, name: Any, what: str = "name") -> str:
+        if not isinstance(name, str):
+            raise RegistrationError(f"Initializer {what}: expected a string, got {name!r}.")
+        if not _names.is_canonical(name):
+            raise RegistrationError(
+                f"Initializer {what}: expected lower snake case such as 'scaled_normal', "
+                f"got {name!r}."
+            )
+        return name
+
+    def _add_builtin(self, name: str, factory: Callable[..., Any], aliases: tuple[str, ...]) -> None:
+        """Called by the built-in plugin's hook (through the same registrar plugins get)."""
+        entry = self._make_entry(name, factory, aliases, self._builtin_provider, BUILTIN)
+        keys = [_names.key(n) for n in (entry.name, *entry.aliases)]
+        with self._lock:
+            for k, n in zip(keys, (entry.name, *entry.aliases), strict=True):
+                if k in self._builtin:
+                    raise RegistrationError(f"Built-in name {n!r} is registered twice.")
+            for k in keys:
+                self._builtin[k] = entry
+            self._cache.clear()
+
+    def _make_entry(
+        self,
+        name: str,
+        factory: Any,
+        aliases: Iterable[str],
+        provider: _Provider,
+        source: str,
+        namespace: str | None = None,
+    ) -> _Entry:
+        self._check_name(name)
+        if isinstance(aliases, str):
+            raise RegistrationError(
+                f"aliases of {name!r}: expected a sequence of names, got the string {aliases!r}."
+            )
+        als = tuple(dict.fromkeys(self._check_name(a, "alias") for a in aliases))
+        if not callable(factory):
+            raise RegistrationError(
+                f"Initializer {name!r}: expected a callable factory, got {factory!r}."
+            )
+        return _Entry(name, provider, source, factory=factory, aliases=als, namespace=namespace)
+
+    def register(
+        self,
+        name: str,
+        factory: Callable[..., Any] | None = None,
+        *,
+        aliases: Iterable[str] = (),
+        override: bool = False,
+    ) -> Any:
+        """Register ``factory`` under ``name`` (and ``aliases``) at runtime.
+
+        Usable directly or as a decorator (``@registry.register("my_init")``).
+
+        A name or alias that is taken (by a built-in, a runtime registration, or a
+        plugin already discovered) raises :class:`RegistrationError` unless
+        ``override=True``; registering the same factory under the same name again is a
+        no-op. With ``override=True`` the runtime registration shadows a built-in for
+        this registry until :meth:`unregister` removes it. A runtime name also takes
+        precedence over plugins discovered later.
+
+        Returns:
+            ``factory`` (so the decorator form leaves the function in place).
+        """
+        if factory is None:
+
+            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+                self.register(name, f, aliases=aliases, override=override)
+                return f
+
+            return decorator
+        entry = self._make_entry(name, factory, aliases, self._runtime_provider, RUNTIME)
+        with self._lock:
+            current = self._runtime.get(_names.key(entry.name))
+            if (
+                current is not None
+                and current.factory is factory
+                and current.name == entry.name
+                and set(entry.aliases) <= set(current.aliases)
+            ):
+                return factory
+            if not override:
+                for n in (entry.name, *entry.aliases):
+                    taken = self._taken_by(_names.key(n))
+                    if taken is not None:
+                        raise RegistrationError(
+                            f"Cannot register {n!r}: the name is taken by {taken}. "
+                            "Pass override=True to replace it, or choose another name."
+                        )
+            for n in (entry.name, *entry.aliases):
+                old = self._runtime.pop(_names.key(n), None)
+                if old is not None:
+                    self._drop_runtime(old)
+            for n in (entry.name, *entry.aliases):
+                self._runtime[_names.key(n)] = entry
+            self._cache.clear()
+        return factory
+
+    def _drop_runtime(self, entry: _Entry) -> None:
+        for n in (entry.name, *entry.aliases):
+            k = _names.key(n)
+            if self._runtime.get(k) is entry:
+                del self._runtime[k]
+
+    def _taken_by(self, k: str) -> str | None:
+        if k in self._runtime:
+            e = self._runtime[k]
+            return f"the runtime registration {e.name!r}"
+        if k in self._builtin:
+            return f"the built-in initializer {self._builtin[k].name!r}"
+        claims = self._plugins.plain.get(k)
+        if claims:
+            return "plugin " + ", ".join(sorted({c.provider.name for c in claims}))
+        return None
+
+    def unregister(self, name: str) -> None:
+        """Remove a runtime registration (its name and aliases).
+
+        Raises:
+            RegistrationError: ``name`` is a built-in or plugin name.
+            UnknownInitializerError: nothing is registered under ``name``.
+        """
+        k = _names.key(name)
+        with self._lock:
+            entry = self._runtime.get(k)
+            if entry is not None:
+                self._drop_runtime(entry)
+                self._cache.clear()
+                return
+            if k in self._builtin:
+                raise RegistrationError(f"{name!r} is a built-in initializer; it cannot be unregistered.")
+            if k in self._plugins.plain:
+                dists = sorted({c.provider.name for c in self._plugins.plain[k]})
+                raise RegistrationError(
+                    f"{name!r} comes from plugin {', '.join(dists)}; "
+                    "hide a plugin with mlxinit.block(distribution) instead."
+                )
+        raise UnknownInitializerError(name, self._suggest(name))
+
+    # ------------------------------------------------------------------ discovery
+
+    def _ensure_discovered(self) -> None:
+        if self._discovered:
+            return
+        with self._discovery_lock:
+            if self._discovered:
+                return
+            from ._discovery import discover
+
+            result = discover(self, self._environ, self._distributions)
+            self._install(result)
+
+    def _install(self, result: DiscoveryResult) -> None:
+        state = _PluginState()
+        state.autoload = result.autoload
+        state.selected = result.selected
+        state.plugin_manager = result.plugin_manager
+        state.resolvers = list(result.resolvers)
+        for prov in result.providers:
+            state.providers[prov.key] = prov
+        for entry in result.entries:
+            self._index_plugin_entry(state, entry)
+        with self._lock:
+            self._plugins = state
+            self._scans += 1
+            self._discovered = True
+            self._cache.clear()
+
+    def _index_plugin_entry(self, state: _PluginState, entry: _Entry) -> None:
+        prov = entry.provider
+        names = (entry.name, *entry.aliases)
+        qual_prefixes = {prov.key}
+        if entry.namespace:
+            qual_prefixes.add(_names.dist_key(entry.namespace))
+        for n in names:
+            for pre in qual_prefixes:
+                lst = state.qualified.setdefault(f"{pre}:{_names.key(n)}", [])
+                if entry not in lst:
+                    lst.append(entry)
+            k = _names.key(n)
+            if k in self._builtin:
+                if entry.namespace is None:  # a plain claim on a reserved name
+                    prov.reserved.append(n)
+                    warnings.warn(
+                        f"Plugin {prov.name} declares {n!r}, a built-in mlxinit name; "
+                        f"the built-in keeps the name (use {entry.qualified!r} for the plugin's).",
+                        MlxinitWarning,
+                        stacklevel=2,
+                    )
+                continue
+            lst = state.plain.setdefault(k, [])
+            if entry not in lst:
+                lst.append(entry)
+        state.entries.append(entry)
+
+    def refresh(self) -> None:
+        """Forget what discovery found and scan again on the next lookup that needs it.
+
+        Use after installing a plugin at runtime or changing ``sys.path``.
+        """
+        with self._discovery_lock, self._lock:
+            self._plugins = _PluginState()
+            self._discovered = not self._plugins_enabled
+            self._cache.clear()
+
+    def block(self, distribution: str) -> None:
+        """Hide every name a distribution provides (as ``MLXINIT_BLOCK`` does).
+
+        Raises:
+            RegistrationError: ``distribution`` is mlxinit itself (built-ins cannot be blocked).
+        """
+        k = _names.dist_key(distribution)
+        if k == self._builtin_provider.key:
+            raise RegistrationError("The built-in initializers cannot be blocked.")
+        with self._lock:
+            self._blocked.add(k)
+            self._cache.clear()
+
+    def unblock(self, distribution: str) -> None:
+        """Undo :meth:`block` for ``distribution`` (no-op if it was not blocked)."""
+        with self._lock:
+            self._blocked.discard(_names.dist_key(distribution))
+            self._cache.clear()
+
+    def prefer(self, name: str, distribution: str) -> None:
+        """Resolve the plain ``name`` to ``distribution``'s initializer when several claim it."""
+        with self._lock:
+            self._preferences[_names.key(name)] = _names.dist_key(distribution)
+            self._cache.clear()
+
+    def _blocked_now(self) -> set[str]:
+        from ._discovery import env_blocked
+
+        return self._blocked | env_blocked(self._environ)
+
+    # ------------------------------------------------------------------ resolution
+
+    def _visible(self, entries: Sequence[_Entry], blocked: set[str]) -> list[_Entry]:
+        return [e for e in entries if e.provider.key not in blocked]
+
+    def _resolve(self, name: str) -> _Entry:
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        if not isinstance(name, str):
+            raise InvalidIdentifierError(
+                f"Initializer name: expected a string, got {name!r} of type {type(name).__name__}."
+            )
+        ns, plain = _split_qualified(name.strip())
+        k = _names.key(plain)
+        entry: _Entry | None = None
+        if ns is None:
+            entry = self._runtime.get(k) or self._builtin.get(k)
+            if entry is None and k:
+                entry = self._resolve_plugin_plain(name, k)
+        elif _names.dist_key(ns) == self._builtin_provider.key:
+            entry = self._builtin.get(k)
+        elif ns and k:
+            self._ensure_discovered()
+            blocked = self._blocked_now()
+            cands = self._visible(self._plugins.qualified.get(f"{_names.dist_key(ns)}:{k}", []), blocked)
+            if len(cands) > 1:
+                raise InitializerConflictError(
+                    name, [(e.provider.name, e.provider.version, e.qualified) for e in cands]
+                )
+            entry = cands[0] if cands else None
+        if entry is None:
+            entry = self._ask_resolvers(name)
+        if entry is None:
+            err = self._unknown(name)
+            failed = [f for p in self._plugins.providers.values() for f in p.failures]
+            if failed:
+                raise err from failed[0].error
+            raise err
+        with self._lock:
+            self._cache[name] = entry
+        return entry
+
+    def _resolve_plugin_plain(self, name: str, k: str) -> _Entry | None:
+        self._ensure_discovered()
+        blocked = self._blocked_now()
+        cands = self._visible(self._plugins.plain.get(k, []), blocked)
+        if len(cands) > 1:
+            pref = self._preferences.get(k)
+            if pref is None:
+                from ._discovery import env_preferences
+
+                pref = env_preferences(self._environ).get(k)
+            if pref is not None:
+                chosen = [
+                    e for e in cands if e.provider.key == pref or _names.dist_key(e.namespace or "") == pref
+                ]
+                if len(chosen) == 1:
+                    return chosen[0]
+            raise InitializerConflictError(
+                name, [(e.provider.name, e.provider.version, e.qualified) for e in cands]
+            )
+        return cands[0] if cands else None
+
+    def _ask_resolvers(self, name: str) -> _Entry | None:
+        if not self._plugins_enabled:
+            return None
+        self._ensure_discovered()
+        blocked = self._blocked_now()
+        for prov, resolver in self._plugins.resolvers:
+            if prov.key in blocked:
+                continue
+            try:
+                factory = resolver(name=name)
+            except Exception as e:  # a broken resolver breaks only itself
+                prov.fail("mlxinit_resolve_initializer", f"raised {type(e).__name__}: {e}", e)
+                continue
+            if factory is None:
+                continue
+            if not callable(factory):
+                prov.fail(
+                    "mlxinit_resolve_initializer",
+                    f"returned {factory!r} for {name!r}, which is not a factory",
+                )
+                continue
+            entry = _Entry(_names.snake(_split_qualified(name)[1]) or name, prov, HOOK, factory=factory)
+            return entry
+        return None
+
+    def _all_names(self) -> list[str]:
+        names = {e.name for e in self._builtin.values()}
+        names |= {n for e in self._builtin.values() for n in e.aliases}
+        names |= {e.name for e in self._runtime.values()}
+        names |= {n for e in self._runtime.values() for n in e.aliases}
+        blocked = self._blocked | (self._blocked_now() if self._discovered and self._plugins_enabled else set())
+        for e in self._plugins.entries:
+            if e.provider.key not in blocked:
+                names.add(e.name)
+                names.update(e.aliases)
+        return sorted(names)
+
+    def _suggest(self, name: str) -> list[str]:
+        return _names.close_matches(_split_qualified(name)[1], self._all_names())
+
+    def _unknown(self, name: str) -> UnknownInitializerError:
+        hint = ""
+        if isinstance(name, str) and (":" in name or "." in name) and not _names.is_canonical(name):
+            hint = "Names resolve only to registered initializers and declared entry points."
+        failed = sorted({f.distribution for p in self._plugins.providers.values() for f in p.failures})
+        if failed:
+            hint = (hint + " " if hint else "") + (
+                f"Some plugins failed to load ({', '.join(failed)}); "
+                "see mlxinit.plugin_report() or `mlxinit plugins`."
+            )
+        possibilities = self._suggest(name)
+        return UnknownInitializerError(
+            name, possibilities, [] if possibilities else self.available(), hint=hint
+        )
+
+    # ------------------------------------------------------------------ lookup API
+
+    def get(
+        self,
+        identifier: Any,
+        *,
+        dtype: Any = None,
+        seed: int | None = None,
+        key: Any = None,
+        **params: Any,
+    ) -> Callable[..., Any]:
+        """Resolve ``identifier`` to an initializer ``init(a) -> mx.array``.
+
+        Args:
+            identifier: a name (``"he_normal"``, ``"HeNormal"``, ``"acme-inits:scaled"``),
+                a config mapping (``{"name": "uniform", "low": -0.1, "dtype": "bf16"}``),
+                or an initializer callable, returned unchanged.
+            dtype: an ``mx.Dtype`` or its name; the factory's default (``float32``) if ``None``.
+            seed: an ``int`` in ``[0, 2**64)``: the initializer draws from its own key stream,
+                independent of MLX's global generator (see :ref:`seeds`).
+            key: an ``mx.random.key(...)`` to use instead of ``seed``.
+            **params: hyper-parameters for the factory; they override a config's.
+
+        Raises:
+            UnknownInitializerError: no such name (with "did you mean").
+            InitializerConflictError: several plugins claim the plain name.
+            InvalidParameterError: a bad hyper-parameter (and its subclasses).
+            DtypeError: an unknown or non-floating dtype.
+            InvalidIdentifierError: an identifier of the wrong kind, or a bad config.
+            PluginError, FactoryError: the plugin or factory behind the name failed.
+        """
+        if isinstance(identifier, str):
+            entry = self._cache.get(identifier) or self._resolve(identifier)
+        elif isinstance(identifier, Mapping):
+            identifier, dtype, seed, key, params = self._from_config(
+                identifier, dtype, seed, key, params
+            )
+            entry = self._resolve(identifier)
+        elif callable(identifier):
+            extra = [*params]
+            extra += [n for n, v in (("dtype", dtype), ("seed", seed), ("key", key)) if v is not None]
+            if extra:
+                given = ", ".join(sorted(extra))
+                raise InvalidIdentifierError(
+                    f"An initializer callable is returned unchanged, so it takes no parameters; "
+                    f"got {given}. Build it with those instead."
+                )
+            return identifier  # type: ignore[no-any-return]
+        else:
+            raise InvalidIdentifierError(
+                "Initializer identifier: expected a name, a config mapping with a 'name' key, "
+                f"or a callable; got {identifier!r} of type {type(identifier).__name__}."
+            )
+        dt = resolve_dtype(dtype)
+        init = self._build(entry, dt, params)
+        base_key = _stream_key(entry.name, seed, key) if (seed is not None or key is not None) else None
+        if base_key is not None:
+            init = _seeded(init, base_key)
+        config: dict[str, Any] = {"name": self._config_name(entry)}
+        config.update(params)
+        if dt is not None:
+            from ._dtypes import dtype_name
+
+            config["dtype"] = dtype_name(dt)
+        if seed is not None:
+            config["seed"] = seed
+        elif key is not None:
+            config["key"] = [int(v) for v in key.tolist()]
+        with contextlib.suppress(AttributeError, TypeError):  # e.g. a bound method
+            setattr(init, CONFIG_ATTR, config)
+        return init
+
+    def _config_name(self, entry: _Entry) -> str:
+        if entry.provider.kind in (BUILTIN, RUNTIME):
+            return entry.name
+        return f"{entry.namespace or entry.provider.name}:{entry.name}"
+
+    def _from_config(
+        self, config: Mapping[str, Any], dtype: Any, seed: Any, key: Any, params: dict[str, Any]
+    ) -> tuple[str, Any, Any, Any, dict[str, Any]]:
+        bad_keys = [k for k in config if not isinstance(k, str)]
+        if bad_keys:
+            raise InvalidIdentifierError(
+                f"Initializer config: expected string keys, got {bad_keys[0]!r}."
+            )
+        if "name" not in config:
+            raise InvalidIdentifierError(
+                f"Initializer config: expected a 'name' key, got keys {sorted(config)!r}."
+            )
+        name = config["name"]
+        if not isinstance(name, str):
+            raise InvalidIdentifierError(
+                f"Initializer config: 'name' expected a string, got {name!r}."
+            )
+        merged = {k: v for k, v in config.items() if k not in ("name", "dtype", "seed", "key")}
+        merged.update(params)
+        if dtype is None:
+            dtype = config.get("dtype")
+        if seed is None and key is None:
+            seed = config.get("seed")
+            key = config.get("key")
+            if isinstance(key, (list, tuple)):
+                import mlx.core as mx
+
+                if len(key) != 2 or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32 for v in key
+                ):
+                    raise InvalidIdentifierError(
+                        f"Initializer config: 'key' expected two integers in [0, 2**32), got {key!r}."
+                    )
+                key = mx.array(key, dtype=mx.uint32)
+        return name, dtype, seed, key, merged
+
+    def _load(self, entry: _Entry) -> Callable[..., Any]:
+        if entry.factory is not None:
+            return entry.factory
+        prov = entry.provider
+        if entry.error is None:
+            try:
+                obj = entry.ep.load()
+            except Exception as e:
+                with self._lock:
+                    if entry.factory is None and entry.error is None:
+                        entry.error = e
+                        prov.fail(f"entry point {entry.target}", f"{type(e).__name__}: {e}", e)
+            else:
+                with self._lock:
+                    if entry.factory is None:
+                        if callable(obj):
+                            entry.set_factory(obj)
+                        else:
+                            err = TypeError(f"{entry.target} is {obj!r}, not a callable factory")
+                            entry.error = err
+                            prov.fail(f"entry point {entry.target}", str(err), err)
+        if entry.factory is not None:
+            return entry.factory
+        assert entry.error is not None
+        raise PluginError(
+            f"Initializer {entry.name!r} from {prov.name} {prov.version or ''} could not be loaded "
+            f"from {entry.target}: {type(entry.error).__name__}: {entry.error}",
+            distribution=prov.name,
+            version=prov.version,
+            plugin=entry.target,
+        ) from entry.error
+
+    def _build(
+        self, entry: _Entry, dtype: Any, params: dict[str, Any]
+    ) -> Callable[..., Any]:
+        factory = entry.factory or self._load(entry)
+        if not entry.var_kw:
+            for p in params:
+                if p not in entry.accepted:
+                    if p == "dtype":
+                        continue
+                    raise UnknownParameterError(
+                        entry.name,
+                        p,
+                        sorted(entry.accepted),
+                        _names.close_matches(p, entry.accepted, n=1),
+                    )
+        for r in entry.required:
+            if r not in params:
+                raise MissingParameterError(entry.name, r)
+        kwargs = params
+        if dtype is not None:
+            if not entry.builds_dtype:
+                raise UnknownParameterError(entry.name, "dtype", sorted(entry.accepted))
+            kwargs = {**params, "dtype": dtype}
+        if entry.source == BUILTIN:
+            return factory(**kwargs)  # type: ignore[no-any-return]
+        try:
+            init = factory(**kwargs)
+        except MlxinitError:
+            raise
+        except Exception as e:
+            raise FactoryError(
+                f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
+                f"raised {type(e).__name__}: {e}"
+            ) from e
+        if not callable(init):
+            raise FactoryError(
+                f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
+                f"returned {init!r}, expected an initializer callable."
+            )
+        return init  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _describe(entry: _Entry) -> str:
+        p = entry.provider
+        if p.kind == RUNTIME:
+            return "registered at runtime"
+        return f"distribution {p.name} {p.version or ''}".rstrip()
+
+    def available(self, pattern: str | None = None) -> list[str]:
+        """Sorted canonical names, optionally filtered by a shell-style ``pattern`` (``"he_*"``).
+
+        Lists built-ins, runtime registrations and plugin names (discovering plugins);
+        a plugin name registered with a namespace only is listed qualified.
+        """
+        self._ensure_discovered()
+        blocked = self._blocked_now()
+        names = {e.name for e in self._builtin.values()}
+        names |= {e.name for e in self._runtime.values()}
+        for e in self._plugins.entries:
+            if e.provider.key in blocked:
+                continue
+            names.add(e.name if _names.key(e.name) in self._plugins.plain else e.qualified)
+        if pattern is not None:
+            pat = pattern.lower()
+            names = {n for n in names if fnmatch.fnmatchcase(n.lower(), pat)}
+        return sorted(names)
+
+    def info(self, name: str) -> InitializerInfo:
+        """Describe a name: canonical name, aliases, parameters, summary and provenance.
+
+        Reading it does not import a plugin whose entry point is not loaded yet.
+        """
+        entry = self._resolve(name)
+        factory = entry.factory
+        params: tuple[ParamInfo, ...] | None = None
+        doc = summary = None
+        if factory is not None:
+            doc = inspect.getdoc(factory)
+            summary = _summary(doc)
+            params = _param_infos(factory)
+        prov = entry.provider
+        version = prov.version
+        distribution: str | None = prov.name
+        if prov.kind == BUILTIN:
+            from ._version import version as _v
+
+            version = _v()
+        elif prov.kind == RUNTIME:
+            distribution = None
+        qualified: tuple[str, ...] = ()
+        if prov.kind not in (BUILTIN, RUNTIME):
+            qualified = tuple(
+                dict.fromkeys([f"{prov.name}:{entry.name}", entry.qualified])
+            )
+        return InitializerInfo(
+            name=entry.name,
+            aliases=entry.aliases,
+            params=params,
+            summary=summary,
+            doc=doc,
+            source=entry.source,
+            distribution=distribution,
+            version=version,
+            target=entry.target,
+            loaded=factory is not None,
+            qualified_names=qualified,
+        )
+
+    def plugin_report(self) -> PluginReport:
+        """What discovery found: each plugin distribution, its names and failures, conflicts."""
+        self._ensure_discovered()
+        blocked = self._blocked_now()
+        st = self._plugins
+        infos = []
+        for prov in st.providers.values():
+            mine = [e for e in st.entries if e.provider is prov]
+            infos.append(
+                PluginInfo(
+                    distribution=prov.name,
+                    version=prov.version,
+                    names=tuple(sorted(e.qualified if e.namespace else e.name for e in mine)),
+                    entry_points=tuple(sorted(e.target or "" for e in mine if e.source == ENTRY_POINT)),
+                    failures=tuple(prov.failures),
+                    reserved=tuple(prov.reserved),
+                    blocked=prov.key in blocked,
+                )
+            )
+        conflicts = {}
+        for claims in st.plain.values():
+            vis = self._visible(claims, blocked)
+            if len(vis) > 1:
+                conflicts[vis[0].name] = tuple(e.qualified for e in vis)
+        return PluginReport(
+            plugins=tuple(sorted(infos, key=lambda p: p.distribution)),
+            conflicts=conflicts,
+            autoload=st.autoload,
+            selected=st.selected,
+            blocked=tuple(sorted(blocked)),
+            scans=self._scans,
+        )
+
+    @property
+    def scans(self) -> int:
+        """How many times this registry has scanned installed distributions."""
+        return self._scans
+
+
+def _stream_key(name: str, seed: Any, key: Any) -> Any:
+    from ._errors import ParameterTypeError
+    from ._rng import is_key, key_from
+
+    if seed is not None and key is not None:
+        raise InvalidIdentifierError(f"{name}: give either seed or key, not both.")
+    if seed is not None:
+        try:
+            return key_from(seed)
+        except TypeError:
+            raise ParameterTypeError(name, "seed", "an int in [0, 2**64)", seed) from None
+        except ValueError:
+            from ._errors import InvalidParameterError
+
+            raise InvalidParameterError(name, "seed", "an int in [0, 2**64)", seed) from None
+    if not is_key(key):
+        raise ParameterTypeError(name, "key", "an mx.random.key(...): a (2,) uint32 array", key)
+    return key
+
+
+def _seeded(init: Callable[..., Any], base_key: Any) -> Callable[..., Any]:
+    """Wrap ``init`` so that call ``i`` draws from the ``i``-th key of its own chain."""
+    import mlx.core as mx
+
+    from ._rng import keyed
+
+    state = [base_key]
+    lock = threading.Lock()
+
+    def seeded(a: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            nxt, sub = mx.random.split(state[0])
+            state[0] = nxt
+        with keyed(sub):
+            return init(a, *args, **kwargs)
+
+    expected = getattr(init, "expected_std", None)
+    if expected is not None:
+        seeded.expected_std = expected  # type: ignore[attr-defined]
+    seeded.__wrapped__ = init  # type: ignore[attr-defined]
+    seeded.__doc__ = init.__doc__
+    return seeded
+
+
+def _param_infos(factory: Callable[..., Any]) -> tuple[ParamInfo, ...]:
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return ()
+    out = []
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in _RESERVED_PARAMS:
+            ann = p.annotation
+            ann_s = None if ann is p.empty else (ann if isinstance(ann, str) else getattr(ann, "__name__", repr(ann)))
+            out.append(ParamInfo(p.name, p.default, ann_s, p.default is p.empty))
+    return tuple(out)

@@ -1,0 +1,41 @@
+"""The built-in mlxinit initializers, registered as a plugin like any other.
+
+The registry imports this module explicitly (no package metadata is involved) and
+calls its :func:`mlxinit_register_initializers` hook.
+"""
+
+from __future__ import annotations
+
+from mlxinit._registry import Registrar
+from mlxinit.hookspecs import hookimpl
+
+from . import initializers as _i
+
+#: canonical name -> (factory, aliases)
+BUILTINS = {
+    "constant": (_i.constant, ()),
+    "dirac": (_i.dirac, ()),
+    "eye": (_i.eye, ()),
+    "glorot_normal": (_i.glorot_normal, ("xavier_normal",)),
+    "glorot_uniform": (_i.glorot_uniform, ("xavier_uniform",)),
+    "he_normal": (_i.he_normal, ("kaiming_normal",)),
+    "he_uniform": (_i.he_uniform, ("kaiming_uniform",)),
+    "identity": (_i.identity, ()),
+    "lecun_normal": (_i.lecun_normal, ()),
+    "lecun_uniform": (_i.lecun_uniform, ()),
+    "normal": (_i.normal, ("random_normal",)),
+    "ones": (_i.ones, ("one",)),
+    "orthogonal": (_i.orthogonal, ()),
+    "sparse": (_i.sparse, ()),
+    "truncated_normal": (_i.truncated_normal, ("trunc_normal",)),
+    "uniform": (_i.uniform, ("random_uniform",)),
+    "variance_scaling": (_i.variance_scaling, ()),
+    "zeros": (_i.zeros, ("zero",)),
+}
+
+
+@hookimpl
+def mlxinit_register_initializers(registry: Registrar) -> None:
+    """Register every built-in initializer."""
+    for name, (factory, aliases) in BUILTINS.items():
+        registry.register(name, factory, aliases=aliases)

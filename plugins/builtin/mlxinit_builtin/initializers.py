@@ -1,0 +1,731 @@
+"""The built-in initializer factories.
+
+Every factory takes its hyper-parameters (validated here, when the initializer is
+built) and ``dtype``, and returns a closure ``init(a)`` that reads only ``a.shape``.
+Names shared with ``mlx.nn.init`` draw exactly as MLX does (bitwise, same seed).
+Fans follow MLX's weight layout ``(out, *spatial, in)``.
+
+Each closure carries ``expected_std(shape) -> float``: the standard deviation the
+initializer promises for an array of that shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import mlx.core as mx
+
+from mlxinit._errors import InvalidParameterError, ShapeError
+from mlxinit._fans import compute_fans
+from mlxinit._rng import draw_key
+from mlxinit._validate import check_choice, check_int, check_real
+
+__all__ = [
+    "constant",
+    "dirac",
+    "eye",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "normal",
+    "ones",
+    "orthogonal",
+    "sparse",
+    "truncated_normal",
+    "uniform",
+    "variance_scaling",
+    "zeros",
+]
+
+Init = Callable[..., mx.array]
+Shape = tuple[int, ...]
+
+#: Standard deviation of N(0, 1) truncated to [-2, 2]; Keras/JAX divide by it.
+TRUNCATED_STD_2 = 0.87962566103423978
+_FAN_MODES = ("fan_in", "fan_out")
+_VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+_VS_DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
+
+
+def _attach(init: Init, expected_std: Callable[[Shape], float]) -> Init:
+    init.expected_std = expected_std  # type: ignore[attr-defined]
+    return init
+
+
+def _fan(shape: Shape, mode: str, name: str) -> float:
+    fan_in, fan_out = compute_fans(shape, name)
+    if mode == "fan_in":
+        return fan_in
+    if mode == "fan_out":
+        return fan_out
+    if mode == "fan_avg":
+        return (fan_in + fan_out) / 2.0
+    return math.sqrt(fan_in * fan_out)
+
+
+def _phi(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def truncated_std(lower: float, upper: float) -> float:
+    """Standard deviation of N(0, 1) truncated to ``[lower, upper]``."""
+    z = _cdf(upper) - _cdf(lower)
+    if z <= 0.0:
+        return 0.0
+    pa, pb = _phi(lower), _phi(upper)
+    la = lower * pa if math.isfinite(lower) else 0.0
+    ub = upper * pb if math.isfinite(upper) else 0.0
+    var = 1.0 + (la - ub) / z - ((pa - pb) / z) ** 2
+    return math.sqrt(max(var, 0.0))
+
+
+def _constant_std(value: float) -> Callable[[Shape], float]:
+    return lambda shape: 0.0
+
+
+def _step_inward(bound: float, dtype: mx.Dtype, upper: bool) -> mx.array:
+    """``bound`` in ``dtype``, rounded toward the inside of the interval.
+
+    Casting a float32 sample to float16/bfloat16 rounds to nearest, which can cross a
+    bound that is not representable; clipping to the inward-rounded bound keeps every
+    value within the interval.
+    """
+    b = mx.array(bound, dtype=dtype)
+    value = b.item()
+    if (upper and value <= bound) or (not upper and value >= bound):
+        return b
+    bits_type = mx.uint16 if dtype in (mx.float16, mx.bfloat16) else mx.uint32
+    bits = b.view(bits_type)
+    if value == 0.0:
+        sign = 1 << (16 if bits_type == mx.uint16 else 32) - 1
+        stepped = mx.array(1 | (sign if upper else 0), dtype=bits_type)
+    else:
+        # Moving toward zero lowers the magnitude bits whatever the sign.
+        toward_zero = (upper and value > 0) or (not upper and value < 0)
+        stepped = bits - 1 if toward_zero else bits + 1
+    return stepped.astype(bits_type).view(dtype)
+
+
+def _truncated(
+    shape: Shape, mean: float, std: float, lower: float, upper: float, dtype: mx.Dtype
+) -> mx.array:
+    """Samples of ``mean + std * N(0, 1)`` truncated to ``[lower, upper]`` (std units).
+
+    Drawn in float32, then cast and clipped to the inward-rounded bounds, so low
+    precision keeps the distribution and never leaves the interval.
+    """
+    z = mx.random.truncated_normal(lower, upper, shape, dtype=mx.float32, key=draw_key())
+    x = z * std + mean if (std != 1.0 or mean != 0.0) else z
+    if dtype == mx.float32:
+        return mx.clip(x, mean + std * lower, mean + std * upper)
+    lo = _step_inward(mean + std * lower, dtype, upper=False)
+    hi = _step_inward(mean + std * upper, dtype, upper=True)
+    return mx.clip(x.astype(dtype), lo, hi)
+
+
+# --------------------------------------------------------------------- constants
+
+
+def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Fill the array with ``value``.
+
+    Same as ``mlx.nn.init.constant``.
+
+    Args:
+        value: the fill value (required).
+        dtype: the result's dtype. Default: ``float32``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("constant", value=0.5)(mx.zeros((2, 2))).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+    """
+    value = check_real("constant", "value", value)
+
+    def init(a: mx.array) -> mx.array:
+        return mx.full(a.shape, value, dtype=dtype)
+
+    return _attach(init, _constant_std(value))
+
+
+def zeros(*, dtype: mx.Dtype = mx.float32) -> Init:
+    """Fill the array with zeros.
+
+    Aliases: ``zero``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("zeros")(mx.ones((2,))).tolist()
+        [0.0, 0.0]
+    """
+
+    def init(a: mx.array) -> mx.array:
+        return mx.zeros(a.shape, dtype=dtype)
+
+    return _attach(init, _constant_std(0.0))
+
+
+def ones(*, dtype: mx.Dtype = mx.float32) -> Init:
+    """Fill the array with ones.
+
+    Aliases: ``one``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("ones")(mx.zeros((2,))).tolist()
+        [1.0, 1.0]
+    """
+
+    def init(a: mx.array) -> mx.array:
+        return mx.ones(a.shape, dtype=dtype)
+
+    return _attach(init, _constant_std(1.0))
+
+
+def _indicator_std(count: Callable[[Shape], int], gain: float) -> Callable[[Shape], float]:
+    def std(shape: Shape) -> float:
+        n = math.prod(shape)
+        p = count(shape) / n if n else 0.0
+        return abs(gain) * math.sqrt(p * (1.0 - p))
+
+    return std
+
+
+def identity(*, dtype: mx.Dtype = mx.float32) -> Init:
+    """The identity matrix, for square 2-D arrays.
+
+    Same as ``mlx.nn.init.identity``; use :func:`eye` for rectangular shapes.
+
+    Raises:
+        ShapeError: (a ``ValueError``) the array is not a square matrix.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("identity")(mx.zeros((2, 2))).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    def init(a: mx.array) -> mx.array:
+        if a.ndim != 2 or a.shape[0] != a.shape[1]:
+            raise ShapeError("identity", a.shape, "a square 2-D array")
+        return mx.eye(n=a.shape[0], dtype=dtype)
+
+    return _attach(init, _indicator_std(lambda s: s[0], 1.0))
+
+
+def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """``gain`` on the main diagonal, zeros elsewhere, for any 2-D shape.
+
+    For a ``(rows, cols)`` array the first ``min(rows, cols)`` diagonal entries are
+    ``gain``: with ``y = x @ w.T`` it passes the first inputs through unchanged
+    (identity-preserving, as in Keras ``Identity`` and PyTorch ``eye_``).
+
+    Args:
+        gain: the value on the diagonal. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array is not 2-D.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("eye", gain=2.0)(mx.zeros((2, 3))).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+    """
+    gain = check_real("eye", "gain", gain)
+
+    def init(a: mx.array) -> mx.array:
+        if a.ndim != 2:
+            raise ShapeError("eye", a.shape, "a 2-D array")
+        w = mx.eye(a.shape[0], a.shape[1], dtype=mx.float32)
+        return (w * gain).astype(dtype) if gain != 1.0 else w.astype(dtype)
+
+    return _attach(init, _indicator_std(lambda s: min(s[0], s[-1]), gain))
+
+
+def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Identity-preserving convolution kernels (Dirac delta) in MLX's layout.
+
+    For a weight of shape ``(out, *spatial, in)`` (``in`` being the channels per
+    group), entry ``[g * out_g + d, *centre, d]`` is 1 for every group ``g`` and
+    ``d < min(out_g, in)``, with ``out_g = out // groups``; all else is 0. A
+    convolution with it (``padding = kernel // 2``, ``groups`` as given) returns its
+    input's first channels unchanged. As PyTorch's ``dirac_``, in MLX's layout.
+
+    Args:
+        groups: the convolution's groups; ``out`` must be divisible by it. Default: 1.
+
+    Raises:
+        ShapeError: the array is not 3-, 4- or 5-D, or ``out`` is not divisible by ``groups``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> w = mlxinit.get("dirac")(mx.zeros((2, 3, 2)))
+        >>> w[:, 1, :].tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    groups = check_int("dirac", "groups", groups, ge=1)
+
+    def init(a: mx.array) -> mx.array:
+        shape = a.shape
+        if not 3 <= len(shape) <= 5:
+            raise ShapeError("dirac", shape, "a 3-, 4- or 5-D convolution weight (out, *spatial, in)")
+        if shape[0] % groups:
+            raise ShapeError("dirac", shape, f"out channels (shape[0]) divisible by groups={groups}")
+        out_g = shape[0] // groups
+        k = min(out_g, shape[-1])
+        spatial = shape[1:-1]
+        centre = 0
+        for s in spatial:  # flat index of the centre tap
+            centre = centre * s + s // 2
+        w = mx.zeros((shape[0], math.prod(spatial), shape[-1]), dtype=dtype)
+        d = mx.tile(mx.arange(k), (groups,))
+        o = mx.repeat(mx.arange(groups) * out_g, k) + d
+        w[o, centre, d] = 1
+        return w.reshape(shape)
+
+    def std(shape: Shape) -> float:
+        return _indicator_std(lambda s: groups * min(s[0] // groups, s[-1]), 1.0)(shape)
+
+    return _attach(init, std)
+
+
+# --------------------------------------------------------------------- distributions
+
+
+def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Samples from N(``mean``, ``std``²).
+
+    Same as ``mlx.nn.init.normal`` (bitwise under the same seed). Aliases: ``random_normal``.
+
+    Args:
+        mean: the mean. Default: ``0.0``.
+        std: the standard deviation, ``>= 0``. Default: ``1.0``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("normal", std=0.02)(mx.zeros((8, 4))).shape
+        (8, 4)
+    """
+    mean = check_real("normal", "mean", mean)
+    std = check_real("normal", "std", std, ge=0.0)
+
+    def init(a: mx.array) -> mx.array:
+        return mx.random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+
+    return _attach(init, lambda shape: std)
+
+
+def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Samples from U(``low``, ``high``).
+
+    Same as ``mlx.nn.init.uniform`` (bitwise under the same seed). Aliases: ``random_uniform``.
+
+    Args:
+        low: the lower bound. Default: ``0.0``.
+        high: the upper bound, ``>= low``. Default: ``1.0``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> w = mlxinit.get("uniform", low=-0.1, high=0.1)(mx.zeros((64,)))
+        >>> bool(mx.all(mx.abs(w) <= 0.1))
+        True
+    """
+    low = check_real("uniform", "low", low)
+    high = check_real("uniform", "high", high)
+    if low > high:
+        raise InvalidParameterError("uniform", "high", f"a number >= low ({low})", high)
+
+    def init(a: mx.array) -> mx.array:
+        return mx.random.uniform(low, high, a.shape, dtype=dtype, key=draw_key())
+
+    return _attach(init, lambda shape: (high - low) / math.sqrt(12.0))
+
+
+def truncated_normal(
+    mean: float = 0.0,
+    std: float = 1.0,
+    lower: float = -2.0,
+    upper: float = 2.0,
+    *,
+    dtype: mx.Dtype = mx.float32,
+) -> Init:
+    """Samples of N(``mean``, ``std``²) truncated to ``[mean + lower*std, mean + upper*std]``.
+
+    The bounds are in **units of std** around the mean (as Keras' ``TruncatedNormal``
+    with its fixed ±2, and unlike PyTorch's ``trunc_normal_``, whose ``a``, ``b`` are
+    absolute values). ``std`` is the std *before* truncation: the samples' std is
+    ``std * s(lower, upper)`` (about ``0.88 * std`` for ±2). Low precision stays within
+    the bounds. Aliases: ``trunc_normal``.
+
+    Args:
+        mean: the mean. Default: ``0.0``.
+        std: the untruncated standard deviation, ``>= 0``. Default: ``1.0``.
+        lower: lower bound in std units. Default: ``-2.0``.
+        upper: upper bound in std units, ``> lower``. Default: ``2.0``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> w = mlxinit.get("truncated_normal", std=0.02)(mx.zeros((256,)))
+        >>> bool(mx.all(mx.abs(w) <= 0.04))
+        True
+    """
+    mean = check_real("truncated_normal", "mean", mean)
+    std = check_real("truncated_normal", "std", std, ge=0.0)
+    lower = check_real("truncated_normal", "lower", lower)
+    upper = check_real("truncated_normal", "upper", upper)
+    if upper <= lower:
+        raise InvalidParameterError("truncated_normal", "upper", f"a number > lower ({lower})", upper)
+
+    def init(a: mx.array) -> mx.array:
+        return _truncated(a.shape, mean, std, lower, upper, dtype)
+
+    s = truncated_std(lower, upper)
+    return _attach(init, lambda shape: std * s)
+
+
+def _gain(name: str, gain: Any) -> float:
+    return check_real(name, "gain", gain)
+
+
+def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Glorot (Xavier) normal: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
+
+    Same as ``mlx.nn.init.glorot_normal`` (bitwise under the same seed); ``gain`` may
+    be given when built or, as in MLX, when called: ``init(a, gain=2.0)``.
+    Reference: Glorot & Bengio (2010), https://proceedings.mlr.press/v9/glorot10a.html.
+    Aliases: ``xavier_normal``.
+
+    Args:
+        gain: scaling factor. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> init = mlxinit.get("xavier_normal")
+        >>> init(mx.zeros((16, 8)), gain=2.0).shape
+        (16, 8)
+    """
+    default_gain = _gain("glorot_normal", gain)
+
+    def init(a: mx.array, gain: float | None = None) -> mx.array:
+        g = default_gain if gain is None else _gain("glorot_normal", gain)
+        fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
+        std = g * math.sqrt(2.0 / (fan_in + fan_out))
+        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+
+    def expected(shape: Shape) -> float:
+        fan_in, fan_out = compute_fans(shape, "glorot_normal")
+        return abs(default_gain) * math.sqrt(2.0 / (fan_in + fan_out))
+
+    return _attach(init, expected)
+
+
+def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """Glorot (Xavier) uniform: U(-l, l) with l = gain · sqrt(6 / (fan_in + fan_out)).
+
+    Same as ``mlx.nn.init.glorot_uniform`` (bitwise under the same seed); ``gain`` may
+    be given when built or when called. Reference: Glorot & Bengio (2010),
+    https://proceedings.mlr.press/v9/glorot10a.html. Aliases: ``xavier_uniform``.
+
+    Args:
+        gain: scaling factor. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("glorot_uniform")(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+    default_gain = _gain("glorot_uniform", gain)
+
+    def init(a: mx.array, gain: float | None = None) -> mx.array:
+        g = default_gain if gain is None else _gain("glorot_uniform", gain)
+        fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
+        limit = g * math.sqrt(6.0 / (fan_in + fan_out))
+        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+
+    def expected(shape: Shape) -> float:
+        fan_in, fan_out = compute_fans(shape, "glorot_uniform")
+        return abs(default_gain) * math.sqrt(2.0 / (fan_in + fan_out))
+
+    return _attach(init, expected)
+
+
+def _he(
+    name: str, uniform_: bool, mode: str, gain: float, dtype: mx.Dtype
+) -> Init:
+    default_mode = check_choice(name, "mode", mode, _FAN_MODES)
+    default_gain = _gain(name, gain)
+
+    def init(a: mx.array, mode: str | None = None, gain: float | None = None) -> mx.array:
+        m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
+        g = default_gain if gain is None else _gain(name, gain)
+        fan_in, fan_out = compute_fans(a.shape, name)
+        fan = fan_in if m == "fan_in" else fan_out
+        if uniform_:
+            limit = g * math.sqrt(3.0 / fan)
+            return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+        std = g / math.sqrt(fan)
+        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+
+    def expected(shape: Shape) -> float:
+        return abs(default_gain) / math.sqrt(_fan(shape, default_mode, name))
+
+    return _attach(init, expected)
+
+
+def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """He (Kaiming) normal, **MLX's meaning**: N(0, σ²) with σ = gain / sqrt(fan).
+
+    Same as ``mlx.nn.init.he_normal`` (bitwise under the same seed). Note: with MLX's
+    default ``gain=1`` the variance is ``1/fan`` (LeCun's), not He et al.'s ``2/fan``;
+    pass ``gain=mlxinit.calculate_gain("relu")`` (√2) for the paper's, or use
+    ``torch:kaiming_normal`` / ``keras:he_normal`` from mlxinit-compat for those
+    frameworks' meanings. ``mode`` and ``gain`` may be given when built or, as in MLX,
+    when called. Reference: He et al. (2015), https://arxiv.org/abs/1502.01852.
+    Aliases: ``kaiming_normal``.
+
+    Args:
+        mode: ``"fan_in"`` or ``"fan_out"``. Default: ``"fan_in"``.
+        gain: scaling factor. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> init = mlxinit.get("kaiming_normal", gain=mlxinit.calculate_gain("relu"))
+        >>> init(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+    return _he("he_normal", False, mode, gain, dtype)
+
+
+def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """He (Kaiming) uniform, **MLX's meaning**: U(-l, l) with l = gain · sqrt(3 / fan).
+
+    Same as ``mlx.nn.init.he_uniform`` (bitwise under the same seed). With the default
+    ``gain=1`` the variance is ``1/fan`` (LeCun's), not He's ``2/fan``; see
+    :func:`he_normal`. Reference: He et al. (2015), https://arxiv.org/abs/1502.01852.
+    Aliases: ``kaiming_uniform``.
+
+    Args:
+        mode: ``"fan_in"`` or ``"fan_out"``. Default: ``"fan_in"``.
+        gain: scaling factor. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("he_uniform", mode="fan_out")(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+    return _he("he_uniform", True, mode, gain, dtype)
+
+
+def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
+    """LeCun normal: N(0, σ²) with σ = 1 / sqrt(fan_in).
+
+    A plain (untruncated) normal, like MLX's ``he_normal`` at its default gain. Keras and
+    JAX call a *truncated* normal ``lecun_normal``; that one is ``keras:lecun_normal``
+    in mlxinit-compat, or ``variance_scaling`` with its default distribution.
+    Reference: LeCun et al. (1998), "Efficient BackProp".
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("lecun_normal")(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+
+    def init(a: mx.array) -> mx.array:
+        fan_in, _ = compute_fans(a.shape, "lecun_normal")
+        std = 1.0 / math.sqrt(fan_in)
+        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+
+    return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_normal")[0]))
+
+
+def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
+    """LeCun uniform: U(-l, l) with l = sqrt(3 / fan_in) (variance 1/fan_in).
+
+    Reference: LeCun et al. (1998), "Efficient BackProp".
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> mlxinit.get("lecun_uniform")(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+
+    def init(a: mx.array) -> mx.array:
+        fan_in, _ = compute_fans(a.shape, "lecun_uniform")
+        limit = math.sqrt(3.0 / fan_in)
+        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+
+    return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_uniform")[0]))
+
+
+def variance_scaling(
+    scale: float = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    *,
+    dtype: mx.Dtype = mx.float32,
+) -> Init:
+    """Variance scaling (Keras/JAX): samples with variance ``scale / n``.
+
+    ``n`` is ``fan_in``, ``fan_out``, ``(fan_in + fan_out) / 2`` (``fan_avg``) or
+    ``sqrt(fan_in * fan_out)`` (``fan_geo_avg``), in MLX's layout. ``distribution``:
+
+    - ``"truncated_normal"``: N(0, σ²) truncated to ±2σ with
+      σ = sqrt(scale / n) / 0.87962566103423978, so that the std *after* truncation is
+      sqrt(scale / n) (as Keras and JAX);
+    - ``"normal"``: N(0, scale / n);
+    - ``"uniform"``: U(-l, l) with l = sqrt(3 · scale / n).
+
+    Args:
+        scale: positive scale. Default: ``1.0``.
+        mode: ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` or ``"fan_geo_avg"``. Default: ``"fan_in"``.
+        distribution: ``"truncated_normal"``, ``"normal"`` or ``"uniform"``.
+            Default: ``"truncated_normal"``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> init = mlxinit.get("variance_scaling", scale=2.0, mode="fan_avg")
+        >>> init(mx.zeros((16, 8))).shape
+        (16, 8)
+    """
+    name = "variance_scaling"
+    scale = check_real(name, "scale", scale, gt=0.0)
+    mode = check_choice(name, "mode", mode, _VS_MODES)
+    distribution = check_choice(name, "distribution", distribution, _VS_DISTRIBUTIONS)
+
+    def init(a: mx.array) -> mx.array:
+        target = math.sqrt(scale / _fan(a.shape, mode, name))
+        if distribution == "truncated_normal":
+            return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype)
+        if distribution == "normal":
+            return mx.random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
+        limit = math.sqrt(3.0) * target
+        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+
+    return _attach(init, lambda shape: math.sqrt(scale / _fan(shape, mode, name)))
+
+
+def sparse(
+    sparsity: float, mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32
+) -> Init:
+    """Sparse normal: N(``mean``, ``std``²) with ``ceil(sparsity · cols)`` zeros **per row**.
+
+    Same as ``mlx.nn.init.sparse`` (bitwise under the same seed). MLX zeros entries per
+    row (each output feature drops the same fraction of its inputs, with ``y = x @ w.T``);
+    PyTorch's ``sparse_`` zeros per column. Reference: Martens (2010), "Deep learning
+    via Hessian-free optimization".
+
+    Args:
+        sparsity: fraction of each row set to zero, in ``[0, 1)`` (required).
+        mean: mean of the non-zero entries. Default: ``0.0``.
+        std: their standard deviation, ``>= 0``. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array is not 2-D.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> w = mlxinit.get("sparse", sparsity=0.5)(mx.zeros((4, 6)))
+        >>> (w == 0).sum(axis=1).tolist()
+        [3, 3, 3, 3]
+    """
+    sparsity = check_real("sparse", "sparsity", sparsity, ge=0.0, lt=1.0)
+    mean = check_real("sparse", "mean", mean)
+    std = check_real("sparse", "std", std, ge=0.0)
+
+    def init(a: mx.array) -> mx.array:
+        if a.ndim != 2:
+            raise ShapeError("sparse", a.shape, "a 2-D array")
+        rows, cols = a.shape
+        num_zeros = math.ceil(sparsity * cols)
+        # The same draws, in the same order, as mlx.nn.init.sparse.
+        order = mx.argsort(mx.random.uniform(shape=a.shape, key=draw_key()), axis=1)
+        w = mx.random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+        w[mx.arange(rows).reshape(rows, 1), order[:, :num_zeros]] = 0
+        return w
+
+    def expected(shape: Shape) -> float:
+        cols = shape[-1]
+        keep = 1.0 - math.ceil(sparsity * cols) / cols
+        second = keep * (std**2 + mean**2)
+        return math.sqrt(max(second - (keep * mean) ** 2, 0.0))
+
+    return _attach(init, expected)
+
+
+def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+    """A (semi-)orthogonal matrix times ``gain``, Haar-distributed.
+
+    The distribution of ``mlx.nn.init.orthogonal`` (QR of a Gaussian matrix with the
+    signs of R's diagonal folded into Q), without its ``max(rows, cols)²`` QR: this one
+    factors the ``max × min`` Gaussian matrix, so the cost grows with ``max · min²``.
+    Arrays with more than 2 dimensions are treated as ``(shape[0], prod(shape[1:]))``
+    (as PyTorch and Keras do), in MLX's ``(out, ..., in)`` layout. Rows are orthonormal
+    when ``rows <= cols``, columns otherwise. Computed in float32 (QR runs on the CPU
+    stream), then cast. Reference: Saxe et al. (2013), https://arxiv.org/abs/1312.6120.
+
+    Args:
+        gain: scaling factor. Default: ``1.0``.
+
+    Raises:
+        ShapeError: the array has fewer than 2 dimensions.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> q = mlxinit.get("orthogonal")(mx.zeros((3, 5)))
+        >>> bool(mx.allclose(q @ q.T, mx.eye(3), atol=1e-5))
+        True
+    """
+    gain = check_real("orthogonal", "gain", gain)
+
+    def init(a: mx.array) -> mx.array:
+        if a.ndim < 2:
+            raise ShapeError("orthogonal", a.shape, "at least 2 dimensions")
+        rows = a.shape[0]
+        cols = math.prod(a.shape[1:])
+        tall = rows >= cols
+        g = mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=draw_key())
+        q, r = mx.linalg.qr(g, stream=mx.cpu)
+        signs = mx.where(mx.diag(r) < 0, -1.0, 1.0)
+        q = q * signs
+        if not tall:
+            q = q.T
+        if gain != 1.0:
+            q = q * gain
+        return q.reshape(a.shape).astype(dtype)
+
+    def expected(shape: Shape) -> float:
+        n = max(shape[0], math.prod(shape[1:]))
+        return abs(gain) / math.sqrt(n)
+
+    return _attach(init, expected)
