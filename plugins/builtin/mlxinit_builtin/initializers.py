@@ -133,6 +133,21 @@ def _truncated(
     return mx.clip(x.astype(dtype), lo, hi)
 
 
+def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype) -> mx.array:
+    """Samples of U(-limit, limit), drawn in float32, then cast and kept within ±limit.
+
+    ``mx.random.uniform`` with a 16-bit dtype computes ``low + (high - low) * u`` in
+    that dtype, which leaves a coarse lattice of values near zero; drawing in float32
+    and rounding once gives every representable value its share. (The names shared
+    with ``mlx.nn.init`` keep MLX's draws for bitwise parity.)
+    """
+    u = mx.random.uniform(-limit, limit, shape, dtype=mx.float32, key=draw_key())
+    if dtype == mx.float32:
+        return u
+    bound = _step_inward(limit, dtype, upper=True)
+    return mx.clip(u.astype(dtype), -bound, bound)
+
+
 # --------------------------------------------------------------------- constants
 
 
@@ -566,7 +581,8 @@ def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
 def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
     """LeCun uniform: U(-l, l) with l = sqrt(3 / fan_in) (variance 1/fan_in).
 
-    Reference: LeCun et al. (1998), "Efficient BackProp".
+    Drawn in float32 and rounded once to ``dtype`` (never beyond ±l), so float16 and
+    bfloat16 keep the distribution's resolution near zero. Reference: LeCun et al. (1998), "Efficient BackProp".
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -579,8 +595,7 @@ def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
 
     def init(a: mx.array) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_uniform")
-        limit = math.sqrt(3.0 / fan_in)
-        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+        return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype)
 
     return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_uniform")[0]))
 
@@ -602,6 +617,9 @@ def variance_scaling(
       sqrt(scale / n) (as Keras and JAX);
     - ``"normal"``: N(0, scale / n);
     - ``"uniform"``: U(-l, l) with l = sqrt(3 · scale / n).
+
+    Samples are drawn in float32 and rounded once to ``dtype``, staying within the
+    bounds, so float16 and bfloat16 keep the distribution.
 
     Args:
         scale: positive scale. Default: ``1.0``.
@@ -629,8 +647,7 @@ def variance_scaling(
             return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype)
         if distribution == "normal":
             return mx.random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
-        limit = math.sqrt(3.0) * target
-        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+        return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype)
 
     return _attach(init, lambda shape: math.sqrt(scale / _fan(shape, mode, name)))
 
@@ -686,13 +703,16 @@ def sparse(
 def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     """A (semi-)orthogonal matrix times ``gain``, Haar-distributed.
 
-    The distribution of ``mlx.nn.init.orthogonal`` (QR of a Gaussian matrix with the
-    signs of R's diagonal folded into Q), without its ``max(rows, cols)²`` QR: this one
-    factors the ``max × min`` Gaussian matrix, so the cost grows with ``max · min²``.
-    Arrays with more than 2 dimensions are treated as ``(shape[0], prod(shape[1:]))``
-    (as PyTorch and Keras do), in MLX's ``(out, ..., in)`` layout. Rows are orthonormal
-    when ``rows <= cols``, columns otherwise. Computed in float32 (QR runs on the CPU
-    stream), then cast. Reference: Saxe et al. (2013), https://arxiv.org/abs/1312.6120.
+    The distribution of ``mlx.nn.init.orthogonal`` (the Q factor of a Gaussian matrix
+    with the signs of R's diagonal folded into Q), without its ``max(rows, cols)²`` QR:
+    the Householder reflectors of the ``max × min`` Gaussian matrix are sampled directly
+    (they are independent Gaussian vectors) and only their product is formed, by blocks,
+    in matrix products, so the cost grows with ``max · min²`` (see
+    ``mlxinit_builtin._haar``). Arrays with more than 2 dimensions are treated as
+    ``(shape[0], prod(shape[1:]))`` (as PyTorch and Keras do), in MLX's
+    ``(out, ..., in)`` layout. Rows are orthonormal when ``rows <= cols``, columns
+    otherwise. Computed in float32, then cast. Reference: Saxe et al. (2013),
+    https://arxiv.org/abs/1312.6120.
 
     Args:
         gain: scaling factor. Default: ``1.0``.
@@ -714,10 +734,10 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         rows = a.shape[0]
         cols = math.prod(a.shape[1:])
         tall = rows >= cols
+        from ._haar import haar_tall
+
         g = mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=draw_key())
-        q, r = mx.linalg.qr(g, stream=mx.cpu)
-        signs = mx.where(mx.diag(r) < 0, -1.0, 1.0)
-        q = q * signs
+        q = haar_tall(g)
         if not tall:
             q = q.T
         if gain != 1.0:
