@@ -23,6 +23,14 @@ from ._api import register as register
 from ._api import set_default_registry as set_default_registry
 from ._api import unblock as unblock
 from ._api import unregister as unregister
+from ._apply import ApplyReport as ApplyReport
+from ._apply import ApplyRow as ApplyRow
+from ._apply import UncoveredParametersError as UncoveredParametersError
+from ._apply import apply as apply
+from ._apply import available_presets as available_presets
+from ._apply import param_key as param_key
+from ._apply import register_preset as register_preset
+from ._apply import serialize as serialize
 from ._errors import DtypeError as DtypeError
 from ._errors import FactoryError as FactoryError
 from ._errors import InitializerConflictError as InitializerConflictError
@@ -39,6 +47,8 @@ from ._errors import UnknownNonlinearityError as UnknownNonlinearityError
 from ._errors import UnknownParameterError as UnknownParameterError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
+from ._recipe import Recipe as Recipe
+from ._recipe import load_recipe as load_recipe
 from ._registry import InitializerInfo as InitializerInfo
 from ._registry import MlxinitWarning as MlxinitWarning
 from ._registry import ParamInfo as ParamInfo
@@ -47,10 +57,13 @@ from ._registry import PluginInfo as PluginInfo
 from ._registry import PluginReport as PluginReport
 from ._registry import Registrar as Registrar
 from ._registry import Registry as Registry
+from ._rng import draw_key as draw_key
 from ._typing import Initializer as Initializer
 from ._typing import InitializerFactory as InitializerFactory
 
 __all__ = [
+    "ApplyReport",
+    "ApplyRow",
     "DtypeError",
     "FactoryError",
     "Initializer",
@@ -68,25 +81,34 @@ __all__ = [
     "PluginFailure",
     "PluginInfo",
     "PluginReport",
+    "Recipe",
     "Registrar",
     "RegistrationError",
     "Registry",
     "ShapeError",
+    "UncoveredParametersError",
     "UnknownInitializerError",
     "UnknownNonlinearityError",
     "UnknownParameterError",
+    "apply",
     "available",
+    "available_presets",
     "block",
     "calculate_gain",
     "compute_fans",
     "default_registry",
+    "draw_key",
     "get",
     "hookimpl",
     "info",
+    "load_recipe",
+    "param_key",
     "plugin_report",
     "prefer",
     "refresh",
     "register",
+    "register_preset",
+    "serialize",
     "set_default_registry",
     "unblock",
     "unregister",

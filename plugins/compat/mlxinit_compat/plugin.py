@@ -1,0 +1,20 @@
+"""The mlxinit plugin: registers the namespaced recipes through the hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlxinit
+
+from . import recipes
+
+
+@mlxinit.hookimpl
+def mlxinit_register_initializers(registry: Any) -> None:
+    """Register ``torch:*``, ``keras:*`` and ``jax:*`` initializers."""
+    for name, factory in recipes.TORCH.items():
+        registry.register(f"torch:{name}", factory)
+    for name, factory in recipes.KERAS.items():
+        registry.register(f"keras:{name}", factory)
+    for name, factory in recipes.JAX.items():
+        registry.register(f"jax:{name}", factory)
