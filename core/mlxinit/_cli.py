@@ -1,0 +1,597 @@
+"""The ``mlxinit`` command line: list, info, plugins, sample, check.
+
+Run as ``mlxinit COMMAND`` (console script) or ``python -m mlxinit COMMAND``. This module
+is imported only by those two entry points, never by ``import mlxinit``.
+
+Every error is reported as one line on stderr (never a traceback) and a non-zero exit
+status: 2 for usage errors, 1 for everything else. Colour and aligned tables are used
+only when stdout is a terminal and ``NO_COLOR`` is unset; otherwise the output is plain
+(tab-separated where it is tabular), and ``--json`` gives machine-readable output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from ._registry import InitializerInfo
+
+__all__ = ["main"]
+
+PROG = "mlxinit"
+
+#: ``InitializerInfo.source`` values mapped to the ``--source`` filter's choices.
+SOURCE_KIND = {"builtin": "builtin", "runtime": "runtime", "entry-point": "plugin", "hook": "plugin"}
+
+FAN_RULE = (
+    "MLX layout (out, *spatial, in): fan_in = shape[-1] * rf, fan_out = shape[0] * rf, "
+    "rf = prod(shape[1:-1])"
+)
+
+_GOOGLE_SECTIONS = (
+    "Args:",
+    "Arguments:",
+    "Returns:",
+    "Raises:",
+    "Example:",
+    "Examples:",
+    "Attributes:",
+    "Note:",
+    "Yields:",
+)
+
+
+class CliError(Exception):
+    """An error to report as one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------- output style
+
+
+class Style:
+    """Colour and alignment for a terminal; plain text for pipes and files."""
+
+    def __init__(self, stream: TextIO) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.color = (
+            self.tty
+            and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM", "") != "dumb"
+        )
+
+    def _sgr(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+
+    def bold(self, text: str) -> str:
+        return self._sgr("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._sgr("2", text)
+
+    def green(self, text: str) -> str:
+        return self._sgr("32", text)
+
+    def red(self, text: str) -> str:
+        return self._sgr("31", text)
+
+    def yellow(self, text: str) -> str:
+        return self._sgr("33", text)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+        """Aligned columns with a bold header on a terminal; tab-separated rows otherwise."""
+        if not self.tty:
+            return ["\t".join(r) for r in rows]
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+        lines = ["  ".join(self.bold(h.ljust(w)) for h, w in zip(header, widths, strict=True)).rstrip()]
+        for r in rows:
+            cells = [c.ljust(w) for c, w in zip(r[:-1], widths[:-1], strict=True)] + [r[-1]]
+            lines.append("  ".join(cells).rstrip())
+        return lines
+
+
+def _emit(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(line)
+
+
+def _json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=False, default=_json_default))
+
+
+def _json_default(obj: Any) -> Any:
+    if obj is inspect.Parameter.empty:
+        return None
+    return repr(obj)
+
+
+# ---------------------------------------------------------------------- argument parsing
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{self.prog}: error: {message} (see '{self.prog} --help')", 2)
+
+
+def _param(text: str) -> tuple[str, Any]:
+    """``k=v`` with ``v`` read as a JSON literal (``2``, ``0.5``, ``true``, ``"x"``), else a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key, value
+
+
+def _dim(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64), got {text!r}") from None
+    if not 0 <= n < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64), got {text!r}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``mlxinit`` argument parser with its five commands."""
+    parser = _Parser(
+        prog=PROG,
+        description="Named weight initializers for MLX: look them up, sample them, check plugins.",
+        epilog="Run 'mlxinit COMMAND --help' for a command's options. "
+        "Set MLXINIT_DEBUG=1 to see tracebacks of unexpected errors.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the mlxinit version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "list",
+        help="list initializer names with a one-line summary and their source",
+        description="List initializer names, their one-line summary and where each comes from. "
+        "PATTERN is a shell-style pattern ('he_*'); without wildcards it matches substrings.",
+    )
+    p.add_argument("pattern", nargs="?", metavar="PATTERN", help="filter names, e.g. 'he_*' or 'uniform'")
+    p.add_argument(
+        "--source",
+        choices=("builtin", "plugin", "runtime"),
+        help="only names from the built-ins, installed plugins, or runtime registrations",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "info",
+        help="describe one initializer: aliases, parameters, formula, fans, provenance",
+        description="Describe an initializer: canonical name, aliases, parameters and defaults, "
+        "summary or formula, the fan rule and where it comes from.",
+    )
+    p.add_argument("name", metavar="NAME", help="an initializer name, alias or 'dist:name'")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser(
+        "plugins",
+        help="show installed plugin distributions, their names, failures and conflicts",
+        description="Show the plugin distributions discovery found, with versions, the names each "
+        "provides, failures (with the reason) and conflicts, and the MLXINIT_* controls in force.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser(
+        "sample",
+        help="draw one array and print its statistics (optionally plot a histogram)",
+        description="Build NAME, fill an array of --shape and --dtype, and print mean, std, min, max, "
+        "the fraction of zeros and the std the initializer promises.",
+    )
+    p.add_argument("name", metavar="NAME", help="an initializer name, alias or 'dist:name'")
+    p.add_argument(
+        "--shape", nargs="+", type=_dim, default=[256, 256], metavar="N", help="array shape (default: 256 256)"
+    )
+    p.add_argument("--dtype", default=None, help="float32 (default), float16/fp16/half or bfloat16/bf16")
+    p.add_argument(
+        "--param",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a hyper-parameter; VALUE is read as JSON (2, 0.5, true, \"fan_out\") or else as a string",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the initializer's key stream (default: 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a histogram with the theoretical density")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser(
+        "check",
+        help="run the plugin conformance checks on an installed distribution",
+        description="Run mlxinit.testing's conformance checks on every initializer an installed "
+        "plugin distribution provides; prints one pass/fail line per name and exits 1 on any failure.",
+    )
+    p.add_argument("distribution", metavar="DISTRIBUTION", help="the plugin's distribution name")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _source_kind(source: str) -> str:
+    return SOURCE_KIND.get(source, source)
+
+
+def _provenance(info: InitializerInfo) -> str:
+    if info.distribution:
+        return f"{info.distribution} {info.version or ''}".rstrip()
+    return info.source
+
+
+def cmd_list(args: argparse.Namespace, style: Style) -> int:
+    import mlxinit
+
+    pattern = args.pattern
+    if pattern is not None and not any(c in pattern for c in "*?["):
+        pattern = f"*{pattern}*"
+    rows = []
+    for listed in mlxinit.available(pattern):
+        try:
+            infos = [(listed, mlxinit.info(listed))]
+        except mlxinit.InitializerConflictError as e:  # a plain name several plugins claim
+            infos = [(q, mlxinit.info(q)) for _, _, q in sorted(e.providers, key=lambda p: p[2])]
+        for name, info in infos:
+            kind = _source_kind(info.source)
+            if args.source and kind != args.source:
+                continue
+            rows.append(_list_row(name, info, kind))
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        what = f" matching {args.pattern!r}" if args.pattern else ""
+        where = f" from source {args.source!r}" if args.source else ""
+        raise CliError(f"mlxinit list: no initializer{what}{where}. Try 'mlxinit list' for every name.")
+    table = [
+        [
+            r["name"],
+            r["source"] if r["source"] != "plugin" else f"plugin ({r['distribution']})",
+            r["summary"] or ("(not loaded yet)" if not r["loaded"] else ""),
+        ]
+        for r in rows
+    ]
+    _emit(style.table(("NAME", "SOURCE", "SUMMARY"), table))
+    return 0
+
+
+def _list_row(name: str, info: InitializerInfo, kind: str) -> dict[str, Any]:
+    return {
+        "name": name if ":" in name else info.name,
+        "aliases": list(info.aliases),
+        "source": kind,
+        "origin": info.source,
+        "distribution": info.distribution,
+        "version": info.version,
+        "summary": info.summary,
+        "loaded": info.loaded,
+    }
+
+
+def _describe(doc: str | None) -> str:
+    """The docstring's prose: everything before its first Google-style section."""
+    if not doc:
+        return ""
+    out: list[str] = []
+    for line in inspect.cleandoc(doc).splitlines():
+        if line.strip() in _GOOGLE_SECTIONS:
+            break
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def _fmt_default(p: Any) -> str:
+    return "(required)" if p.required else f"= {p.default!r}"
+
+
+def cmd_info(args: argparse.Namespace, style: Style) -> int:
+    import mlxinit
+
+    info = mlxinit.info(args.name)
+    kind = _source_kind(info.source)
+    params = None if info.params is None else [
+        {"name": p.name, "default": None if p.required else p.default, "required": p.required,
+         "annotation": p.annotation}
+        for p in info.params
+    ]
+    if args.json:
+        _json(
+            {
+                "name": info.name,
+                "aliases": list(info.aliases),
+                "qualified_names": list(info.qualified_names),
+                "source": kind,
+                "origin": info.source,
+                "distribution": info.distribution,
+                "version": info.version,
+                "target": info.target,
+                "loaded": info.loaded,
+                "summary": info.summary,
+                "description": _describe(info.doc) or None,
+                "parameters": params,
+                "fan_rule": FAN_RULE,
+            }
+        )
+        return 0
+    key = style.bold
+    lines = [f"{key('name:')}         {style.green(info.name)}"]
+    lines.append(f"{key('aliases:')}      {', '.join(info.aliases) or '-'}")
+    if info.qualified_names:
+        lines.append(f"{key('qualified:')}    {', '.join(info.qualified_names)}")
+    lines.append(f"{key('source:')}       {kind} ({info.source})" if kind != info.source else
+                 f"{key('source:')}       {kind}")
+    lines.append(f"{key('distribution:')} {_provenance(info) if info.distribution else '-'}")
+    lines.append(f"{key('target:')}       {info.target or '-'}")
+    lines.append(f"{key('loaded:')}       {'yes' if info.loaded else 'no (the plugin is imported on first use)'}")
+    if info.params is None:
+        lines.append(f"{key('parameters:')}   unknown until the plugin is loaded")
+    elif not info.params:
+        lines.append(f"{key('parameters:')}   none")
+    else:
+        lines.append(key("parameters:"))
+        lines += [f"  {p.name} {_fmt_default(p)}" for p in info.params]
+    lines.append(f"{key('fan rule:')}     {FAN_RULE}")
+    description = _describe(info.doc)
+    if description:
+        lines.append("")
+        lines += description.splitlines()
+    _emit(lines)
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace, style: Style) -> int:
+    import mlxinit
+
+    report = mlxinit.plugin_report()
+    if args.json:
+        _json(
+            {
+                "autoload": report.autoload,
+                "selected": None if report.selected is None else list(report.selected),
+                "blocked": list(report.blocked),
+                "plugins": [
+                    {
+                        "distribution": p.distribution,
+                        "version": p.version,
+                        "names": list(p.names),
+                        "entry_points": list(p.entry_points),
+                        "blocked": p.blocked,
+                        "reserved": list(p.reserved),
+                        "failures": [{"where": f.where, "reason": f.reason} for f in p.failures],
+                    }
+                    for p in report.plugins
+                ],
+                "conflicts": {k: sorted(v) for k, v in sorted(report.conflicts.items())},
+            }
+        )
+        return 0
+    lines = []
+    if not report.autoload:
+        lines.append(style.yellow("autoload: disabled (MLXINIT_DISABLE_PLUGIN_AUTOLOAD is set)"))
+    if report.selected is not None:
+        lines.append(f"selected: MLXINIT_PLUGINS={','.join(report.selected)}")
+    if report.blocked:
+        lines.append(f"blocked: {', '.join(report.blocked)}")
+    if not report.plugins:
+        lines.append("no plugin distributions found")
+    for p in report.plugins:
+        head = f"{style.bold(p.distribution)} {p.version or '(unknown version)'}"
+        head += f": {p.count} name{'s' if p.count != 1 else ''}"
+        if p.blocked:
+            head += " " + style.yellow("[blocked]")
+        if p.failures:
+            head += " " + style.red(f"[{len(p.failures)} failure{'s' if len(p.failures) != 1 else ''}]")
+        lines.append(head)
+        if p.names:
+            lines.append(f"  names: {', '.join(p.names)}")
+        if p.reserved:
+            lines.append(f"  reserved (the built-in keeps them): {', '.join(p.reserved)}")
+        lines += [f"  {style.red('failed:')} {f.where}: {f.reason}" for f in p.failures]
+    if report.conflicts:
+        lines.append(style.bold("conflicts:"))
+        lines += [
+            f"  {name}: {', '.join(sorted(claims))} (use a qualified name or MLXINIT_PREFER={name}=DIST)"
+            for name, claims in sorted(report.conflicts.items())
+        ]
+    _emit(lines)
+    return 0
+
+
+def _stats(w: Any) -> dict[str, float]:
+    import mlx.core as mx
+
+    x = w.astype(mx.float32)
+    n = x.size
+    if n == 0:
+        nan = math.nan
+        return {"mean": nan, "std": nan, "min": nan, "max": nan, "zeros": nan}
+    return {
+        "mean": mx.mean(x).item(),
+        "std": mx.std(x).item(),
+        "min": mx.min(x).item(),
+        "max": mx.max(x).item(),
+        "zeros": (mx.sum(x == 0).item()) / n,
+    }
+
+
+def cmd_sample(args: argparse.Namespace, style: Style) -> int:
+    import mlx.core as mx
+
+    import mlxinit
+
+    from ._dtypes import resolve_dtype
+
+    if args.plot:
+        from ._plot import require_matplotlib
+
+        require_matplotlib()
+    params = dict(args.param)
+    shape = tuple(args.shape)
+    dtype = resolve_dtype(args.dtype) or mx.float32
+    init = mlxinit.get(args.name, dtype=args.dtype, seed=args.seed, **params)
+    config = dict(getattr(init, "__mlxinit_config__", {"name": args.name}))
+    w = init(mx.zeros(shape, dtype=dtype))
+    mx.eval(w)
+    stats = _stats(w)
+    promised_fn: Callable[[tuple[int, ...]], float] | None = getattr(init, "expected_std", None)
+    promised = None if promised_fn is None else float(promised_fn(shape))
+    out = {
+        "name": config.get("name", args.name),
+        "config": config,
+        "shape": list(shape),
+        "dtype": str(w.dtype).removeprefix("mlx.core."),
+        **stats,
+        "expected_std": promised,
+        "plot": args.plot,
+    }
+    if args.plot:
+        from ._plot import plot_distribution
+
+        plot_distribution(w, config, promised, args.plot)
+    if args.json:
+        _json(out)
+        return 0
+    fmt = "{:.6g}".format
+    lines = [
+        f"{style.bold('initializer:')}  {json.dumps(config)}",
+        f"{style.bold('shape:')}        {' x '.join(map(str, shape)) or '()'}  ({out['dtype']})",
+        f"{style.bold('mean:')}         {fmt(stats['mean'])}",
+        f"{style.bold('std:')}          {fmt(stats['std'])}",
+        f"{style.bold('min:')}          {fmt(stats['min'])}",
+        f"{style.bold('max:')}          {fmt(stats['max'])}",
+        f"{style.bold('zeros:')}        {fmt(stats['zeros'])}",
+        f"{style.bold('promised std:')} {'n/a' if promised is None else fmt(promised)}",
+    ]
+    if args.plot:
+        lines.append(f"{style.bold('plot:')}         {args.plot}")
+    _emit(lines)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, style: Style) -> int:
+    try:
+        from .testing import check_plugin  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as e:
+        raise CliError(f"mlxinit check: the plugin author kit is unavailable: {e}") from e
+    results = check_plugin(args.distribution)
+    failed = 0
+    rows = []
+    for name, problems in _check_results(results):
+        if problems:
+            failed += 1
+            rows.append(f"{style.red('FAIL')}  {name}: {'; '.join(problems)}")
+        else:
+            rows.append(f"{style.green('pass')}  {name}")
+    if not rows:
+        raise CliError(f"mlxinit check: {args.distribution} provides no initializers to check.")
+    _emit(rows)
+    total = len(rows)
+    summary = f"{total - failed}/{total} passed"
+    print(style.red(summary) if failed else style.green(summary))
+    return 1 if failed else 0
+
+
+def _check_results(results: Any) -> list[tuple[str, list[str]]]:
+    """Normalise what ``check_plugin`` returns to ``[(name, [problem, ...]), ...]``."""
+    if isinstance(results, dict):
+        items = list(results.items())
+    else:
+        items = [
+            (getattr(r, "name", str(r)), getattr(r, "problems", getattr(r, "failures", [])))
+            for r in results
+        ]
+    out = []
+    for name, problems in items:
+        if isinstance(problems, str):
+            problems = [problems]
+        elif problems is None or problems is True:
+            problems = []
+        elif problems is False:
+            problems = ["failed"]
+        out.append((str(name), [str(p) for p in problems]))
+    return out
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def _error(message: str) -> None:
+    line = " ".join(message.split())  # one line, whatever the exception said
+    style = Style(sys.stderr)
+    print(style.red(line) if style.color else line, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from ._errors import MlxinitError
+
+    parser = build_parser()
+    command = ""
+    try:
+        args = parser.parse_args(argv)
+        if args.version:
+            import mlxinit
+
+            print(f"mlxinit {mlxinit.__version__}")
+            return 0
+        command = args.command or ""
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args, Style(sys.stdout)))
+    except CliError as e:
+        _error(str(e))
+        return e.status
+    except MlxinitError as e:
+        _error(f"mlxinit {command}: error: {e}" if command else f"mlxinit: error: {e}")
+        return 1
+    except BrokenPipeError:  # e.g. 'mlxinit list | head -1'
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as e:  # e.g. --plot into a missing directory
+        _error(f"mlxinit {command}: error: {e}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        if os.environ.get("MLXINIT_DEBUG"):
+            raise
+        _error(
+            f"mlxinit: internal error: {type(e).__name__}: {e} "
+            "(set MLXINIT_DEBUG=1 for the traceback and report it)"
+        )
+        return 1

@@ -1,0 +1,203 @@
+"""Histograms of sampled initializers with their theoretical density (``mlxinit[plot]``).
+
+matplotlib is an optional dependency: it is imported only when a plot is drawn, and
+its absence is reported as one :class:`PlotDependencyError` telling how to install it.
+Used by ``mlxinit sample --plot`` and by the documentation build.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import MlxinitError
+
+__all__ = ["Density", "PlotDependencyError", "density", "plot_distribution", "require_matplotlib"]
+
+INSTALL_HINT = "pip install 'mlxinit[plot]'"
+
+#: Standard deviation of N(0, 1) truncated to [-2, 2] (Keras/JAX's correction).
+_TRUNCATED_STD_2 = 0.87962566103423978
+
+_NORMAL = frozenset({"normal", "glorot_normal", "he_normal", "lecun_normal"})
+_UNIFORM_CENTRED = frozenset({"glorot_uniform", "he_uniform", "lecun_uniform"})
+
+
+class PlotDependencyError(MlxinitError, ImportError):
+    """Plotting was asked for but matplotlib is not installed."""
+
+
+def require_matplotlib() -> None:
+    """Import matplotlib or raise :class:`PlotDependencyError` with the install command."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        raise PlotDependencyError(f"plotting needs matplotlib, which is not installed: {INSTALL_HINT}") from e
+
+
+@dataclass(frozen=True)
+class Density:
+    """A theoretical density: its kind (``normal``, ``truncated_normal``, ``uniform``) and support."""
+
+    kind: str
+    label: str
+    low: float
+    high: float
+    pdf: Callable[[Any], Any]  #: numpy array -> numpy array
+
+
+def _phi_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _normal(mean: float, std: float) -> Density:
+    def pdf(x: Any) -> Any:
+        import numpy as np
+
+        return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2.0 * math.pi))
+
+    return Density("normal", f"N({mean:.3g}, {std:.3g}²)", mean - 4 * std, mean + 4 * std, pdf)
+
+
+def _truncated(mean: float, std: float, lower: float, upper: float) -> Density:
+    z = _phi_cdf(upper) - _phi_cdf(lower)
+    lo, hi = mean + lower * std, mean + upper * std
+
+    def pdf(x: Any) -> Any:
+        import numpy as np
+
+        inside = (x >= lo) & (x <= hi)
+        dens = np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2.0 * math.pi) * z)
+        return np.where(inside, dens, 0.0)
+
+    label = f"N({mean:.3g}, {std:.3g}²) truncated to [{lo:.3g}, {hi:.3g}]"
+    return Density("truncated_normal", label, lo, hi, pdf)
+
+
+def _uniform(low: float, high: float) -> Density:
+    width = high - low
+
+    def pdf(x: Any) -> Any:
+        import numpy as np
+
+        return np.where((x >= low) & (x <= high), 1.0 / width, 0.0)
+
+    return Density("uniform", f"U({low:.3g}, {high:.3g})", low, high, pdf)
+
+
+def density(config: Mapping[str, Any], expected_std: float | None) -> Density | None:
+    """The theoretical density of a built-in initializer, from its config and promised std.
+
+    ``config`` is what :func:`mlxinit.get` attaches to the closure (``__mlxinit_config__``);
+    ``expected_std`` is ``init.expected_std(shape)``. Returns ``None`` where the kind is
+    not known (plugins, constants, structured and sparse initializers).
+
+    Example:
+        >>> density({"name": "uniform", "low": -1.0, "high": 1.0}, 0.577).label
+        'U(-1, 1)'
+        >>> density({"name": "orthogonal"}, 0.1) is None
+        True
+    """
+    name = str(config.get("name", ""))
+    std = expected_std
+    if name == "uniform":
+        low, high = float(config.get("low", 0.0)), float(config.get("high", 1.0))
+        return _uniform(low, high) if high > low else None
+    if name == "truncated_normal":
+        s = float(config.get("std", 1.0))
+        if s <= 0:
+            return None
+        lower, upper = float(config.get("lower", -2.0)), float(config.get("upper", 2.0))
+        return _truncated(float(config.get("mean", 0.0)), s, lower, upper)
+    if std is None or not std > 0:
+        return None
+    if name in _NORMAL:
+        return _normal(float(config.get("mean", 0.0)) if name == "normal" else 0.0, std)
+    if name in _UNIFORM_CENTRED:
+        limit = math.sqrt(3.0) * std
+        return _uniform(-limit, limit)
+    if name == "variance_scaling":
+        dist = config.get("distribution", "truncated_normal")
+        if dist == "normal":
+            return _normal(0.0, std)
+        if dist == "uniform":
+            return _uniform(-math.sqrt(3.0) * std, math.sqrt(3.0) * std)
+        return _truncated(0.0, std / _TRUNCATED_STD_2, -2.0, 2.0)
+    return None
+
+
+def plot_distribution(
+    values: Any,
+    config: Mapping[str, Any],
+    expected_std: float | None,
+    path: str,
+    *,
+    bins: int = 80,
+    title: str | None = None,
+) -> None:
+    """Write a PNG histogram of ``values`` with the theoretical density overlaid.
+
+    Where the density is unknown, the histogram is drawn with the promised std marked
+    (dashed lines at mean ± std) when there is one.
+
+    Args:
+        values: an ``mx.array`` (any floating dtype) or anything numpy accepts.
+        config: the initializer's config (``init.__mlxinit_config__``).
+        expected_std: the std the initializer promises for this shape, or ``None``.
+        path: the PNG file to write.
+        bins: number of histogram bins.
+        title: the figure title; the config by default.
+
+    Raises:
+        PlotDependencyError: matplotlib is not installed.
+        OSError: ``path`` cannot be written.
+    """
+    require_matplotlib()
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    try:
+        import mlx.core as mx
+
+        if isinstance(values, mx.array):
+            values = np.asarray(values.astype(mx.float32))
+    except ImportError:  # pragma: no cover - mlx is a hard dependency
+        pass
+    x = np.asarray(values, dtype=np.float64).ravel()
+    fig = Figure(figsize=(6.0, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    if x.size:
+        lo, hi = float(x.min()), float(x.max())
+        span = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+        ax.hist(x, bins=bins, range=span, density=True, color="#8fb3d9", edgecolor="none", label="samples")
+    dens = density(config, expected_std)
+    if dens is not None:
+        pad = 0.05 * (dens.high - dens.low)
+        grid = np.linspace(dens.low - pad, dens.high + pad, 400)
+        ax.plot(grid, dens.pdf(grid), color="#c0392b", linewidth=1.5, label=dens.label)
+    if expected_std is not None and x.size:
+        centre = float(x.mean())
+        for sign in (-1.0, 1.0):
+            ax.axvline(
+                centre + sign * expected_std,
+                color="#555555",
+                linestyle="--",
+                linewidth=1.0,
+                label=f"mean ± promised std ({expected_std:.3g})" if sign < 0 else None,
+            )
+    ax.set_title(title if title is not None else _title(config), fontsize=9)
+    ax.set_xlabel("value")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def _title(config: Mapping[str, Any]) -> str:
+    name = config.get("name", "?")
+    rest = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "name")
+    return f"{name}({rest})"
