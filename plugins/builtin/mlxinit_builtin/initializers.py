@@ -726,6 +726,8 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         >>> bool(mx.allclose(q @ q.T, mx.eye(3), atol=1e-5))
         True
     """
+    from ._haar import haar_tall
+
     gain = check_real("orthogonal", "gain", gain)
 
     def init(a: mx.array) -> mx.array:
@@ -734,8 +736,6 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         rows = a.shape[0]
         cols = math.prod(a.shape[1:])
         tall = rows >= cols
-        from ._haar import haar_tall
-
         g = mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=draw_key())
         q = haar_tall(g)
         if not tall:
