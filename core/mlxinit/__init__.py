@@ -7,9 +7,7 @@
 (3, 4)
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any as _Any
 
 from ._api import available as available
 from ._api import block as block
@@ -118,7 +116,7 @@ __all__ = [
 _LAZY = {"hookimpl", "__version__"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name == "hookimpl":
         from .hookspecs import hookimpl
 
