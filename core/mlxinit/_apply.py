@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import threading
@@ -181,6 +182,7 @@ class ApplyRow:
     shape: tuple[int, ...]
     dtype: str
     status: str  #: "initialized", "kept" (no rule), or "skipped (...)"
+    expected_std: float | None = None  #: the std the initializer promises, where it says
 
 
 @dataclass(frozen=True)
@@ -499,8 +501,15 @@ def apply(
         if new.dtype != value.dtype:
             new = new.astype(value.dtype)
         fresh.append((path, new))
+        promised = None
+        expected = getattr(init, "expected_std", None)
+        if expected is not None:
+            with contextlib.suppress(Exception):
+                promised = float(expected(tuple(value.shape)))
         rows.append(
-            ApplyRow(path, _describe(rule.identifier), rule.label, tuple(new.shape), _dtype_str(new.dtype), status)
+            ApplyRow(
+                path, _describe(rule.identifier), rule.label, tuple(new.shape), _dtype_str(new.dtype), status, promised
+            )
         )
     del plan, params
     for path, new in fresh:
