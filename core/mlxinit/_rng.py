@@ -10,13 +10,14 @@ Third-party initializers get the same guarantee by drawing with ``key=draw_key()
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import mlx.core as mx
 
-__all__ = ["draw_key", "is_key", "key_from", "keyed"]
+__all__ = ["TILE", "draw_key", "is_key", "key_from", "keyed", "normal", "tiled", "truncated_normal", "uniform"]
 
 
 class _Stream:
@@ -82,3 +83,76 @@ def key_from(seed: object) -> mx.array:
 def is_key(key: object) -> bool:
     """Whether ``key`` looks like an MLX PRNG key: a ``(2,)`` uint32 array."""
     return isinstance(key, mx.array) and key.shape == (2,) and key.dtype == mx.uint32
+
+
+# --------------------------------------------------------------------------- tiled draws
+
+#: Largest tile side of keyed generation (see :func:`tiled`).
+TILE = 256
+
+
+def tiled(draw: Callable[[tuple[int, int], mx.array], mx.array], shape: Sequence[int], key: mx.array) -> mx.array:
+    """Draw an array of ``shape`` tile by tile, each tile from its own key.
+
+    The array is viewed as ``(rows, cols) = (shape[0], prod(shape[1:]))`` and cut into
+    ``tr x tc`` tiles, ``tr = min(TILE, rows)``, ``tc = min(TILE, cols)``; tile ``(i, j)``
+    (row-major, ``nc`` tiles per row) is ``draw((tr, tc), split(key, nr * nc)[i * nc + j])``
+    and the last row/column of tiles is cropped. Every value thus depends only on the
+    key, the full shape and its position, so any row or column block can be generated
+    alone by drawing just its tiles. Draws are batched with ``mx.vmap`` (one call).
+    """
+    shape = tuple(shape)
+    rows = shape[0] if shape else 1
+    cols = math.prod(shape[1:]) if shape else 1
+    if rows == 0 or cols == 0:
+        return draw((rows, cols), key).reshape(shape)
+    tr, tc = min(TILE, rows), min(TILE, cols)
+    nr, nc = -(-rows // tr), -(-cols // tc)
+    if nr * nc == 1:
+        out = draw((tr, tc), mx.random.split(key, 1)[0])
+    else:
+        keys = mx.random.split(key, nr * nc)
+        tiles = mx.vmap(lambda k: draw((tr, tc), k))(keys)
+        out = tiles.reshape(nr, nc, tr, tc).transpose(0, 2, 1, 3).reshape(nr * tr, nc * tc)
+    if nr * tr != rows or nc * tc != cols:
+        out = out[:rows, :cols]
+    return out.reshape(shape)
+
+
+def normal(
+    shape: Sequence[int] = (),
+    dtype: mx.Dtype = mx.float32,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    key: mx.array | None = None,
+) -> mx.array:
+    """``mx.random.normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
+    if key is None:
+        return mx.random.normal(shape=list(shape), dtype=dtype, loc=loc, scale=scale)
+    return tiled(lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=loc, scale=scale, key=k), shape, key)
+
+
+def uniform(
+    low: float = 0.0,
+    high: float = 1.0,
+    shape: Sequence[int] = (),
+    dtype: mx.Dtype = mx.float32,
+    key: mx.array | None = None,
+) -> mx.array:
+    """``mx.random.uniform``; with a key, drawn tile by tile (see :func:`tiled`)."""
+    if key is None:
+        return mx.random.uniform(low, high, list(shape), dtype=dtype)
+    return tiled(lambda s, k: mx.random.uniform(low, high, list(s), dtype=dtype, key=k), shape, key)
+
+
+def truncated_normal(
+    lower: float,
+    upper: float,
+    shape: Sequence[int] = (),
+    dtype: mx.Dtype = mx.float32,
+    key: mx.array | None = None,
+) -> mx.array:
+    """``mx.random.truncated_normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
+    if key is None:
+        return mx.random.truncated_normal(lower, upper, list(shape), dtype=dtype)
+    return tiled(lambda s, k: mx.random.truncated_normal(lower, upper, list(s), dtype=dtype, key=k), shape, key)

@@ -17,6 +17,7 @@ from typing import Any
 
 import mlx.core as mx
 
+from mlxinit import _rng as _random
 from mlxinit._errors import InvalidParameterError, ShapeError
 from mlxinit._fans import compute_fans
 from mlxinit._rng import draw_key
@@ -124,7 +125,7 @@ def _truncated(
     Drawn in float32, then cast and clipped to the inward-rounded bounds, so low
     precision keeps the distribution and never leaves the interval.
     """
-    z = mx.random.truncated_normal(lower, upper, shape, dtype=mx.float32, key=draw_key())
+    z = _random.truncated_normal(lower, upper, shape, dtype=mx.float32, key=draw_key())
     x = z * std + mean if (std != 1.0 or mean != 0.0) else z
     if dtype == mx.float32:
         return mx.clip(x, mean + std * lower, mean + std * upper)
@@ -141,7 +142,7 @@ def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype) -> mx.array:
     and rounding once gives every representable value its share. (The names shared
     with ``mlx.nn.init`` keep MLX's draws for bitwise parity.)
     """
-    u = mx.random.uniform(-limit, limit, shape, dtype=mx.float32, key=draw_key())
+    u = _random.uniform(-limit, limit, shape, dtype=mx.float32, key=draw_key())
     if dtype == mx.float32:
         return u
     bound = _step_inward(limit, dtype, upper=True)
@@ -335,7 +336,7 @@ def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32)
     std = check_real("normal", "std", std, ge=0.0)
 
     def init(a: mx.array) -> mx.array:
-        return mx.random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+        return _random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
 
     return _attach(init, lambda shape: std)
 
@@ -361,7 +362,7 @@ def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32
         raise InvalidParameterError("uniform", "high", f"a number >= low ({low})", high)
 
     def init(a: mx.array) -> mx.array:
-        return mx.random.uniform(low, high, a.shape, dtype=dtype, key=draw_key())
+        return _random.uniform(low, high, a.shape, dtype=dtype, key=draw_key())
 
     return _attach(init, lambda shape: (high - low) / math.sqrt(12.0))
 
@@ -438,7 +439,7 @@ def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         g = default_gain if gain is None else _gain("glorot_normal", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
         std = g * math.sqrt(2.0 / (fan_in + fan_out))
-        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_normal")
@@ -471,7 +472,7 @@ def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         g = default_gain if gain is None else _gain("glorot_uniform", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
         limit = g * math.sqrt(6.0 / (fan_in + fan_out))
-        return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+        return _random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_uniform")
@@ -493,9 +494,9 @@ def _he(
         fan = fan_in if m == "fan_in" else fan_out
         if uniform_:
             limit = g * math.sqrt(3.0 / fan)
-            return mx.random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+            return _random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
         std = g / math.sqrt(fan)
-        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
         return abs(default_gain) / math.sqrt(_fan(shape, default_mode, name))
@@ -573,7 +574,7 @@ def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
     def init(a: mx.array) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_normal")
         std = 1.0 / math.sqrt(fan_in)
-        return mx.random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
     return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_normal")[0]))
 
@@ -646,7 +647,7 @@ def variance_scaling(
         if distribution == "truncated_normal":
             return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype)
         if distribution == "normal":
-            return mx.random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
+            return _random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
         return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype)
 
     return _attach(init, lambda shape: math.sqrt(scale / _fan(shape, mode, name)))
@@ -686,8 +687,8 @@ def sparse(
         rows, cols = a.shape
         num_zeros = math.ceil(sparsity * cols)
         # The same draws, in the same order, as mlx.nn.init.sparse.
-        order = mx.argsort(mx.random.uniform(shape=a.shape, key=draw_key()), axis=1)
-        w = mx.random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+        order = mx.argsort(_random.uniform(shape=a.shape, key=draw_key()), axis=1)
+        w = _random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
         w[mx.arange(rows).reshape(rows, 1), order[:, :num_zeros]] = 0
         return w
 
