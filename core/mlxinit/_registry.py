@@ -322,6 +322,8 @@ class Registry:
         self._blocked: set[str] = set()
         self._preferences: dict[str, str] = {}
         self._cache: dict[str, _Entry] = {}
+        #: built-in initializers already built, by (entry, dtype, params): see ``_memo_key``
+        self._built: dict[Any, Callable[..., Any]] = {}
         if builtins:
             from ._discovery import register_builtins
 
@@ -738,6 +740,11 @@ class Registry:
                 f"or a callable; got {identifier!r} of type {type(identifier).__name__}."
             )
         dt = resolve_dtype(dtype)
+        memo = _memo_key(entry, dt, params) if seed is None and key is None else None
+        if memo is not None:
+            built = self._built.get(memo)
+            if built is not None:
+                return built
         init = self._build(entry, dt, params)
         base_key = _stream_key(entry.name, seed, key) if (seed is not None or key is not None) else None
         if base_key is not None:
@@ -754,6 +761,8 @@ class Registry:
             config["key"] = [int(v) for v in key.tolist()]
         with contextlib.suppress(AttributeError, TypeError):  # e.g. a bound method
             setattr(init, CONFIG_ATTR, config)
+        if memo is not None and len(self._built) < _MEMO_SIZE:
+            self._built[memo] = init
         return init
 
     def _config_name(self, entry: _Entry) -> str:
@@ -974,6 +983,35 @@ class Registry:
     def scans(self) -> int:
         """How many times this registry has scanned installed distributions."""
         return self._scans
+
+
+#: How many built-in closures a registry keeps for reuse.
+_MEMO_SIZE = 1024
+_MEMO_TYPES = (int, str, bool, type(None))
+
+
+def _memo_key(entry: _Entry, dtype: Any, params: dict[str, Any]) -> Any:
+    """A key under which a built-in's closure can be reused, or ``None``.
+
+    Built-in factories are pure and their closures keep no state, so ``get`` with the
+    same name, dtype and scalar hyper-parameters (no seed or key) may return the same
+    closure. Values are keyed with their type (``1``, ``1.0`` and ``True`` differ) and
+    floats by their bits (``-0.0`` differs from ``0.0``); other values are not reused.
+    """
+    if entry.source != BUILTIN:
+        return None
+    if not params:
+        return (entry, dtype)
+    items = []
+    for k, v in params.items():
+        t = type(v)
+        if t is float:
+            items.append((k, t, v.hex()))
+        elif t in _MEMO_TYPES:
+            items.append((k, t, v))
+        else:
+            return None
+    return (entry, dtype, frozenset(items))
 
 
 def _stream_key(name: str, seed: Any, key: Any) -> Any:
