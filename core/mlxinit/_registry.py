@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import inspect
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -94,6 +95,10 @@ class PluginFailure:
     where: str  #: the entry point or hook involved
     reason: str
     error: BaseException | None = field(default=None, compare=False, repr=False)
+    #: ``"metadata"`` (a bad declaration), ``"plugin"`` (a hook module failed to import, was
+    #: rejected or raised), ``"load"`` (an entry point failed to import), ``"factory"``,
+    #: ``"resolver"`` or ``"selection"`` (``MLXINIT_PLUGINS`` names a missing distribution).
+    stage: str = "plugin"
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ class PluginReport:
 class _Provider:
     """Where entries come from: the built-ins, runtime registration, or one distribution."""
 
-    __slots__ = ("failures", "key", "kind", "name", "namespaces", "reserved", "version")
+    __slots__ = ("failures", "hooks_skipped", "key", "kind", "name", "namespaces", "reserved", "version")
 
     def __init__(self, name: str, kind: str, version: str | None = None) -> None:
         self.name = name
@@ -144,9 +149,14 @@ class _Provider:
         self.failures: list[PluginFailure] = []
         self.reserved: list[str] = []
         self.namespaces: set[str] = {self.key}
+        self.hooks_skipped = False  #: blocked at discovery, so its hook modules were not imported
 
-    def fail(self, where: str, reason: str, error: BaseException | None = None) -> None:
-        self.failures.append(PluginFailure(self.name, self.version, where, reason, error))
+    def fail(
+        self, where: str, reason: str, error: BaseException | None = None, *, stage: str = "plugin"
+    ) -> None:
+        if any(f.where == where and f.reason == reason for f in self.failures):
+            return  # the same failure seen again (a resolver or factory asked twice)
+        self.failures.append(PluginFailure(self.name, self.version, where, reason, error, stage))
 
 
 class _Entry:
@@ -282,6 +292,8 @@ class _PluginState:
         self.resolvers: list[tuple[_Provider, Callable[..., Any]]] = []
         self.autoload = True
         self.selected: tuple[str, ...] | None = None
+        self.env_blocked: frozenset[str] = frozenset()  #: ``MLXINIT_BLOCK`` as read at discovery
+        self.env_preferences: dict[str, str] = {}  #: ``MLXINIT_PREFER`` as read at discovery
 
 
 class Registry:
@@ -308,7 +320,11 @@ class Registry:
         distributions: DistributionSource | None = None,
     ) -> None:
         self._lock = threading.RLock()
-        self._discovery_lock = threading.Lock()
+        # Re-entrant: a plugin imported during discovery may call back into the registry.
+        self._discovery_lock = threading.RLock()
+        self._discovery_owner: int | None = None
+        self._module_locks: dict[str, threading.RLock] = {}
+        self._module_errors: dict[str, BaseException] = {}
         self._plugins_enabled = plugins
         self._environ = environ
         self._distributions = distributions
@@ -476,13 +492,19 @@ class Registry:
     def _ensure_discovered(self) -> None:
         if self._discovered:
             return
+        if self._discovery_owner == threading.get_ident():
+            return  # called back by a plugin while it is being imported: it sees what is there so far
         with self._discovery_lock:
             if self._discovered:
                 return
             from ._discovery import discover
 
-            result = discover(self, self._environ, self._distributions)
-            self._install(result)
+            self._discovery_owner = threading.get_ident()
+            try:
+                result = discover(self, self._environ, self._distributions)
+                self._install(result)
+            finally:
+                self._discovery_owner = None
 
     def _install(self, result: DiscoveryResult) -> None:
         state = _PluginState()
@@ -490,13 +512,16 @@ class Registry:
         state.selected = result.selected
         state.plugin_manager = result.plugin_manager
         state.resolvers = list(result.resolvers)
+        state.env_blocked = result.blocked
+        state.env_preferences = dict(result.preferences)
         for prov in result.providers:
             state.providers[prov.key] = prov
         for entry in result.entries:
             self._index_plugin_entry(state, entry)
         with self._lock:
             self._plugins = state
-            self._scans += 1
+            if result.scanned:
+                self._scans += 1
             self._discovered = True
             self._cache.clear()
 
@@ -506,6 +531,7 @@ class Registry:
         qual_prefixes = {prov.key}
         if entry.namespace:
             qual_prefixes.add(_names.dist_key(entry.namespace))
+            prov.namespaces.add(_names.dist_key(entry.namespace))
         for n in names:
             for pre in qual_prefixes:
                 lst = state.qualified.setdefault(f"{pre}:{_names.key(n)}", [])
@@ -513,11 +539,11 @@ class Registry:
                     lst.append(entry)
             k = _names.key(n)
             if k in self._builtin:
-                if entry.namespace is None:  # a plain claim on a reserved name
+                if entry.namespace is None and n not in prov.reserved:  # a plain claim on a reserved name
                     prov.reserved.append(n)
                     warnings.warn(
                         f"Plugin {prov.name} declares {n!r}, a built-in mlxinit name; "
-                        f"the built-in keeps the name (use {entry.qualified!r} for the plugin's).",
+                        f"the built-in keeps the name (use {prov.name + ':' + n!r} for the plugin's).",
                         MlxinitWarning,
                         stacklevel=2,
                     )
@@ -530,42 +556,85 @@ class Registry:
     def refresh(self) -> None:
         """Forget what discovery found and scan again on the next lookup that needs it.
 
-        Use after installing a plugin at runtime or changing ``sys.path``.
+        Use after installing a plugin at runtime (``pip install``) or changing ``sys.path``.
+        The ``MLXINIT_*`` environment controls are read again too. Runtime registrations,
+        :meth:`block` and :meth:`prefer` choices are kept.
+
+        Example:
+            >>> reg = Registry(plugins=False)
+            >>> reg.refresh()
+            >>> reg.scans
+            0
         """
+        import importlib
+
+        importlib.invalidate_caches()  # new files in a folder already on sys.path
         with self._discovery_lock, self._lock:
             self._plugins = _PluginState()
             self._discovered = not self._plugins_enabled
+            self._module_errors.clear()
             self._cache.clear()
 
     def block(self, distribution: str) -> None:
         """Hide every name a distribution provides (as ``MLXINIT_BLOCK`` does).
 
+        A distribution blocked before discovery never has its hook modules imported.
+
+        Args:
+            distribution: its name as installed (``_``, ``-`` and ``.`` are equivalent).
+
         Raises:
             RegistrationError: ``distribution`` is mlxinit itself (built-ins cannot be blocked).
+
+        Example:
+            >>> reg = Registry(plugins=False)
+            >>> reg.block("acme-inits")
+            >>> reg.plugin_report().blocked
+            ('acme-inits',)
         """
         k = _names.dist_key(distribution)
         if k == self._builtin_provider.key:
-            raise RegistrationError("The built-in initializers cannot be blocked.")
+            raise RegistrationError("The built-in initializers (distribution 'mlxinit') cannot be blocked.")
         with self._lock:
             self._blocked.add(k)
             self._cache.clear()
 
     def unblock(self, distribution: str) -> None:
-        """Undo :meth:`block` for ``distribution`` (no-op if it was not blocked)."""
+        """Undo :meth:`block` for ``distribution`` (no-op if it was not blocked).
+
+        ``MLXINIT_BLOCK`` still applies; it is read again by :meth:`refresh`. If the
+        distribution was blocked when plugins were discovered, its hook modules were not
+        imported, so the next lookup that needs plugins discovers them again.
+        """
+        k = _names.dist_key(distribution)
         with self._lock:
-            self._blocked.discard(_names.dist_key(distribution))
+            self._blocked.discard(k)
+            prov = self._plugins.providers.get(k)
+            if prov is not None and prov.hooks_skipped and k not in self._plugins.env_blocked:
+                self._plugins = _PluginState()
+                self._discovered = not self._plugins_enabled
             self._cache.clear()
 
     def prefer(self, name: str, distribution: str) -> None:
-        """Resolve the plain ``name`` to ``distribution``'s initializer when several claim it."""
+        """Resolve the plain ``name`` to ``distribution``'s initializer when several claim it.
+
+        Takes precedence over ``MLXINIT_PREFER=name=distribution``. ``distribution`` may
+        also be a namespace the plugin declared.
+
+        Example:
+            >>> reg = Registry(plugins=False)
+            >>> reg.prefer("scaled_normal", "acme-inits")
+        """
+        if not isinstance(name, str) or not isinstance(distribution, str):
+            raise RegistrationError(
+                f"prefer(name, distribution): expected two strings, got {name!r} and {distribution!r}."
+            )
         with self._lock:
             self._preferences[_names.key(name)] = _names.dist_key(distribution)
             self._cache.clear()
 
     def _blocked_now(self) -> set[str]:
-        from ._discovery import env_blocked
-
-        return self._blocked | env_blocked(self._environ)
+        return self._blocked | self._plugins.env_blocked
 
     # ------------------------------------------------------------------ resolution
 
@@ -589,79 +658,97 @@ class Registry:
                 entry = self._resolve_plugin_plain(name, k)
         elif _names.dist_key(ns) == self._builtin_provider.key:
             entry = self._builtin.get(k)
-        elif ns and k:
-            self._ensure_discovered()
-            blocked = self._blocked_now()
-            cands = self._visible(self._plugins.qualified.get(f"{_names.dist_key(ns)}:{k}", []), blocked)
-            if len(cands) > 1:
-                raise InitializerConflictError(
-                    name, [(e.provider.name, e.provider.version, e.qualified) for e in cands]
-                )
-            entry = cands[0] if cands else None
+        elif ns and k and self._plugins_enabled:
+            entry = self._resolve_plugin_qualified(name, _names.dist_key(ns), k)
+        if entry is None and self._plugins_enabled and k:
+            entry = self._ask_resolvers(name, None if ns is None else _names.dist_key(ns), plain.strip())
         if entry is None:
-            entry = self._ask_resolvers(name)
-        if entry is None:
-            err = self._unknown(name)
-            failed = [f for p in self._plugins.providers.values() for f in p.failures]
-            if failed:
-                raise err from failed[0].error
-            raise err
+            raise self._unknown_with_cause(name, ns)
         with self._lock:
             self._cache[name] = entry
         return entry
 
-    def _resolve_plugin_plain(self, name: str, k: str) -> _Entry | None:
+    def _resolve_plugin_qualified(self, name: str, nskey: str, k: str) -> _Entry | None:
         self._ensure_discovered()
         blocked = self._blocked_now()
-        cands = self._visible(self._plugins.plain.get(k, []), blocked)
+        cands = self._visible(self._plugins.qualified.get(f"{nskey}:{k}", []), blocked)
+        if len(cands) > 1:  # a distribution's own name beats a namespace another plugin declared
+            own = [e for e in cands if e.provider.key == nskey]
+            cands = own or cands
         if len(cands) > 1:
-            pref = self._preferences.get(k)
-            if pref is None:
-                from ._discovery import env_preferences
-
-                pref = env_preferences(self._environ).get(k)
-            if pref is not None:
-                chosen = [
-                    e for e in cands if e.provider.key == pref or _names.dist_key(e.namespace or "") == pref
-                ]
-                if len(chosen) == 1:
-                    return chosen[0]
             raise InitializerConflictError(
-                name, [(e.provider.name, e.provider.version, e.qualified) for e in cands]
+                name, _claims(cands)
             )
         return cands[0] if cands else None
 
-    def _ask_resolvers(self, name: str) -> _Entry | None:
+    def _preferred(self, k: str, cands: Sequence[_Entry]) -> _Entry | None:
+        pref = self._preferences.get(k) or self._plugins.env_preferences.get(k)
+        if pref is None:
+            return None
+        chosen = [e for e in cands if e.provider.key == pref or _names.dist_key(e.namespace or "") == pref]
+        return chosen[0] if len(chosen) == 1 else None
+
+    def _resolve_plugin_plain(self, name: str, k: str) -> _Entry | None:
         if not self._plugins_enabled:
             return None
         self._ensure_discovered()
         blocked = self._blocked_now()
+        cands = self._visible(self._plugins.plain.get(k, []), blocked)
+        if len(cands) > 1:
+            chosen = self._preferred(k, cands)
+            if chosen is not None:
+                return chosen
+            raise InitializerConflictError(
+                name, _claims(cands)
+            )
+        return cands[0] if cands else None
+
+    def _ask_resolvers(self, name: str, nskey: str | None, plain: str) -> _Entry | None:
+        """Ask the plugins' ``mlxinit_resolve_initializer`` hooks about a name nobody declared.
+
+        A qualified name asks only the resolvers of that distribution (or namespace); a
+        plain name asks every resolver, and two answers are a conflict like two declarations.
+        """
+        self._ensure_discovered()
+        blocked = self._blocked_now()
+        answers: list[_Entry] = []
         for prov, resolver in self._plugins.resolvers:
-            if prov.key in blocked:
+            if prov.key in blocked or (nskey is not None and nskey not in prov.namespaces):
                 continue
             try:
-                factory = resolver(name=name)
+                factory = resolver(name=plain)
             except Exception as e:  # a broken resolver breaks only itself
-                prov.fail("mlxinit_resolve_initializer", f"raised {type(e).__name__}: {e}", e)
+                prov.fail(
+                    "mlxinit_resolve_initializer", f"raised {type(e).__name__} for {plain!r}: {e}", e,
+                    stage="resolver",
+                )
                 continue
             if factory is None:
                 continue
             if not callable(factory):
                 prov.fail(
                     "mlxinit_resolve_initializer",
-                    f"returned {factory!r} for {name!r}, which is not a factory",
+                    f"returned {factory!r} for {plain!r}, which is not a factory",
+                    stage="resolver",
                 )
                 continue
-            entry = _Entry(_names.snake(_split_qualified(name)[1]) or name, prov, HOOK, factory=factory)
-            return entry
-        return None
+            ns = None if nskey is None or nskey == prov.key else nskey
+            answers.append(_Entry(plain, prov, HOOK, factory=factory, namespace=ns))
+        if len(answers) > 1:
+            chosen = self._preferred(_names.key(plain), answers)
+            if chosen is not None:
+                return chosen
+            raise InitializerConflictError(
+                name, _claims(answers)
+            )
+        return answers[0] if answers else None
 
     def _all_names(self) -> list[str]:
         names = {e.name for e in self._builtin.values()}
         names |= {n for e in self._builtin.values() for n in e.aliases}
         names |= {e.name for e in self._runtime.values()}
         names |= {n for e in self._runtime.values() for n in e.aliases}
-        blocked = self._blocked | (self._blocked_now() if self._discovered and self._plugins_enabled else set())
+        blocked = self._blocked_now()
         for e in self._plugins.entries:
             if e.provider.key not in blocked:
                 names.add(e.name)
@@ -671,19 +758,57 @@ class Registry:
     def _suggest(self, name: str) -> list[str]:
         return _names.close_matches(_split_qualified(name)[1], self._all_names())
 
+    def _unknown_with_cause(self, name: str, ns: str | None) -> MlxinitError:
+        """The error for a name nothing resolves, chained to the plugin failure that may explain it."""
+        st = self._plugins
+        if ns is not None:
+            prov = st.providers.get(_names.dist_key(ns))
+            hard = [f for f in prov.failures if f.stage == "plugin"] if prov is not None else []
+            if prov is not None and hard:
+                err = PluginError(
+                    f"Unknown initializer {name!r}: plugin distribution {prov.name} "
+                    f"{prov.version or ''} failed to load ({hard[0].where}: {hard[0].reason}).",
+                    distribution=prov.name,
+                    version=prov.version,
+                    plugin=hard[0].where,
+                )
+                err.__cause__ = hard[0].error
+                return err
+        unknown = self._unknown(name)
+        hard = [f for p in st.providers.values() for f in p.failures if f.stage == "plugin"]
+        if hard and len({f.distribution for f in hard}) == 1:  # the one broken plugin may explain it
+            unknown.__cause__ = hard[0].error
+        return unknown
+
     def _unknown(self, name: str) -> UnknownInitializerError:
         hint = ""
         if isinstance(name, str) and (":" in name or "." in name) and not _names.is_canonical(name):
             hint = "Names resolve only to registered initializers and declared entry points."
-        failed = sorted({f.distribution for p in self._plugins.providers.values() for f in p.failures})
+        hidden = ""
+        if isinstance(name, str):
+            ns, plain = _split_qualified(name.strip())
+            k = _names.key(plain)
+            claims = self._plugins.qualified.get(f"{_names.dist_key(ns)}:{k}", []) if ns else (
+                self._plugins.plain.get(k, [])
+            )
+            blocked = sorted({e.provider.name for e in claims if e.provider.key in self._blocked_now()})
+            if blocked:
+                hidden = (
+                    f"It is provided by blocked distribution {', '.join(blocked)} "
+                    f"(mlxinit.unblock({blocked[0]!r}) or MLXINIT_BLOCK)."
+                )
+        failed = sorted(
+            {f.distribution for p in self._plugins.providers.values() for f in p.failures if f.stage == "plugin"}
+        )
+        parts = [p for p in (hint, hidden) if p]
         if failed:
-            hint = (hint + " " if hint else "") + (
+            parts.append(
                 f"Some plugins failed to load ({', '.join(failed)}); "
                 "see mlxinit.plugin_report() or `mlxinit plugins`."
             )
         possibilities = self._suggest(name)
         return UnknownInitializerError(
-            name, possibilities, [] if possibilities else self.available(), hint=hint
+            name, possibilities, [] if possibilities else self.available(), hint=" ".join(parts)
         )
 
     # ------------------------------------------------------------------ lookup API
@@ -807,26 +932,17 @@ class Registry:
         return name, dtype, seed, key, merged
 
     def _load(self, entry: _Entry) -> Callable[..., Any]:
+        """Import the module behind an entry point (once per module, also under threads)."""
         if entry.factory is not None:
             return entry.factory
         prov = entry.provider
-        if entry.error is None:
-            try:
-                obj = entry.ep.load()
-            except Exception as e:
-                with self._lock:
-                    if entry.factory is None and entry.error is None:
-                        entry.error = e
-                        prov.fail(f"entry point {entry.target}", f"{type(e).__name__}: {e}", e)
-            else:
-                with self._lock:
-                    if entry.factory is None:
-                        if callable(obj):
-                            entry.set_factory(obj)
-                        else:
-                            err = TypeError(f"{entry.target} is {obj!r}, not a callable factory")
-                            entry.error = err
-                            prov.fail(f"entry point {entry.target}", str(err), err)
+        if entry.error is None and entry.ep is not None:
+            module = entry.ep.module
+            with self._lock:
+                mlock = self._module_locks.setdefault(module, threading.RLock())
+            with mlock:
+                if entry.factory is None and entry.error is None:
+                    self._import_entry(entry, module)
         if entry.factory is not None:
             return entry.factory
         assert entry.error is not None
@@ -837,6 +953,31 @@ class Registry:
             version=prov.version,
             plugin=entry.target,
         ) from entry.error
+
+    def _import_entry(self, entry: _Entry, module: str) -> None:
+        import importlib
+
+        prov = entry.provider
+        where = f"entry point {entry.name} = {entry.target}"
+        error = self._module_errors.get(module)  # a module that failed is not imported again
+        obj: Any = None
+        if error is None:
+            try:
+                obj = importlib.import_module(module)
+                for part in (entry.ep.attr or "").split("."):
+                    obj = getattr(obj, part) if part else obj
+            except Exception as e:
+                error = e
+                if module not in sys.modules:
+                    self._module_errors[module] = e
+        if error is None and not callable(obj):
+            error = TypeError(f"{entry.target} is {obj!r}, not a callable factory")
+        with self._lock:
+            if error is not None:
+                entry.error = error
+                prov.fail(where, f"{type(error).__name__}: {error}", error, stage="load")
+            else:
+                entry.set_factory(obj)
 
     def _build(
         self, entry: _Entry, dtype: Any, params: dict[str, Any]
@@ -868,16 +1009,25 @@ class Registry:
         except MlxinitError:
             raise
         except Exception as e:
-            raise FactoryError(
+            err = FactoryError(
                 f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
                 f"raised {type(e).__name__}: {e}"
-            ) from e
+            )
+            self._factory_failed(entry, f"raised {type(e).__name__}: {e}", e)
+            raise err from e
         if not callable(init):
+            self._factory_failed(entry, f"returned {init!r}, not an initializer", None)
             raise FactoryError(
                 f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
                 f"returned {init!r}, expected an initializer callable."
             )
         return init  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _factory_failed(entry: _Entry, reason: str, error: BaseException | None) -> None:
+        """Record a plugin factory's failure in the plugin report (runtime ones are the caller's)."""
+        if entry.provider.kind not in (BUILTIN, RUNTIME):
+            entry.provider.fail(f"factory of {entry.qualified} ({entry.target})", reason, error, stage="factory")
 
     @staticmethod
     def _describe(entry: _Entry) -> str:
@@ -969,7 +1119,7 @@ class Registry:
         for claims in st.plain.values():
             vis = self._visible(claims, blocked)
             if len(vis) > 1:
-                conflicts[vis[0].name] = tuple(e.qualified for e in vis)
+                conflicts[vis[0].name] = tuple(q for _, _, q in _claims(vis))
         return PluginReport(
             plugins=tuple(sorted(infos, key=lambda p: p.distribution)),
             conflicts=conflicts,
@@ -1012,6 +1162,11 @@ def _memo_key(entry: _Entry, dtype: Any, params: dict[str, Any]) -> Any:
         else:
             return None
     return (entry, dtype, frozenset(items))
+
+
+def _claims(entries: Sequence[_Entry]) -> list[tuple[str, str | None, str]]:
+    """``(distribution, version, qualified name)`` of conflicting entries, in a stable order."""
+    return sorted((e.provider.name, e.provider.version, f"{e.provider.name}:{e.name}") for e in entries)
 
 
 def _stream_key(name: str, seed: Any, key: Any) -> Any:

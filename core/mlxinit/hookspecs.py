@@ -17,8 +17,13 @@ and looks like::
 
 Hook implementations are called with keyword arguments and may declare any subset
 of a spec's arguments. A plugin whose implementation names an unknown hook or an
-argument the spec does not have is rejected (and reported) without affecting others.
+argument the spec does not have, or that marks nothing with :data:`hookimpl`, is
+rejected (a :class:`mlxinit.PluginError` naming the plugin and its distribution, kept
+in :func:`mlxinit.plugin_report`) without affecting other plugins. Each plugin's hook
+is called on its own, so one that raises loses only its own names.
 The built-in initializers register through the very same hook.
+
+See ``docs/plugins.md`` for the plugin author guide.
 """
 
 from __future__ import annotations
@@ -58,13 +63,23 @@ def mlxinit_register_initializers(registry: Registrar) -> None:
 def mlxinit_resolve_initializer(name: str) -> Any:
     """Resolve a name no registered initializer or entry point claims.
 
-    Asked, in plugin order, only after discovery found nothing for ``name``; the first
-    non-``None`` answer wins and is remembered under that name for the plugin's
-    distribution. Use it for families of names (``"scaled_normal_0.5"``).
+    Asked only after discovery found nothing for the name, so it never slows down a
+    declared name. Use it for families of names (``"scaled_normal_0.5"``).
+
+    * A plain name asks every plugin's resolver; if two distributions answer, that is an
+      :class:`mlxinit.InitializerConflictError` like two declarations of one name
+      (settle it with a qualified name or :func:`mlxinit.prefer`).
+    * A qualified name (``"acme-inits:scaled_normal_0.5"``) asks only the resolvers of
+      that distribution (or of the plugin that declared that namespace), with the part
+      after the colon.
+    * The answer is remembered under the name until :func:`mlxinit.refresh`.
+    * A resolver that raises or returns something that is not callable is recorded in
+      the plugin report and treated as ``None``; other resolvers are still asked.
 
     Args:
-        name: the name as the user wrote it.
+        name: the name as the user wrote it, without any ``"namespace:"`` prefix.
 
     Returns:
-        an initializer factory, or ``None`` to pass.
+        an initializer factory (called like a registered one, with the hyper-parameters
+        and ``dtype`` given to :func:`mlxinit.get`), or ``None`` to pass.
     """

@@ -1,0 +1,1 @@
+"""Hook implementations done wrong, and factories that misbehave."""

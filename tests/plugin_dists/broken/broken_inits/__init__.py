@@ -1,0 +1,1 @@
+"""A plugin with one module that cannot be imported."""

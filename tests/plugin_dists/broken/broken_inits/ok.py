@@ -1,0 +1,14 @@
+import sys
+
+import mlx.core as mx
+
+sys.__dict__.setdefault("mlxinit_test_imports", []).append(__name__)
+
+
+def broken_ok(*, std: float = 0.02, dtype=mx.float32):
+    """Still works although a sibling module is broken."""
+
+    def init(a):
+        return mx.random.normal(a.shape, dtype=dtype) * std
+
+    return init

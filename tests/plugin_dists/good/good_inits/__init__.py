@@ -1,0 +1,1 @@
+"""A well-behaved mlxinit plugin (both entry-point groups)."""
