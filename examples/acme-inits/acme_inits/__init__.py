@@ -1,0 +1,1 @@
+"""acme-inits: an example mlxinit plugin (see docs/plugins.md of mlxinit)."""
