@@ -21,6 +21,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# The docs extra (Sphinx, MyST, furo) on top of the dev install; offline once installed.
+DOCS_STAMP := $(VENV)/.mlxinit-docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[docs]'
+	@touch $(DOCS_STAMP)
+
+# Warnings are errors; the initializer and exception references are generated from the registry.
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

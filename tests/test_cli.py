@@ -53,7 +53,7 @@ def _write_dist(site: Path, name: str, version: str, entry_points: str) -> None:
 
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site directory with three installed plugin distributions (one conflicting, one broken)."""
+    """A site directory with plugin distributions: two in conflict, one broken, one non-conformant."""
     site = tmp_path_factory.mktemp("site")
     (site / "acme_inits.py").write_text(
         textwrap.dedent(
@@ -92,6 +92,13 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     _write_dist(site, "other-inits", "2.0", "[mlxinit.initializers]\nscaled = other_inits:scaled\n")
     _write_dist(site, "broken-inits", "0.1", "[mlxinit.plugins]\nbroken = no_such_module_here\n")
+    (site / "sloppy_inits.py").write_text(
+        "import mlx.core as mx\n"
+        "def ignores_dtype(*, dtype=mx.float32):\n"
+        '    """Always float32, whatever dtype is asked for."""\n'
+        "    return lambda a: mx.zeros(a.shape)\n"
+    )
+    _write_dist(site, "sloppy-inits", "0.3", "[mlxinit.initializers]\nignores_dtype = sloppy_inits:ignores_dtype\n")
     return site
 
 
@@ -411,9 +418,40 @@ def test_sample_plot_without_matplotlib_says_how_to_install(tmp_path: Path) -> N
 # ---------------------------------------------------------------------- check
 
 
-def test_check_unknown_distribution_is_one_line() -> None:
-    """`check` on a distribution that is not installed fails with one line."""
-    assert_one_line_error(run("check", "no-such-distribution-xyz"))
+def test_check_passing_plugin(plugin_site: Path) -> None:
+    """`check` prints a PASS line per name of a conformant plugin and exits 0."""
+    proc = run("check", "acme-inits", pythonpath=plugin_site)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[:3] == [
+        "acme-inits 1.2.0: ok",
+        "  PASS  acme-inits:scaled",
+        "  PASS  acme-inits:tiny",
+    ]
+
+
+def test_check_failing_plugin_exits_1(plugin_site: Path) -> None:
+    """A plugin whose initializer ignores `dtype` gets a FAIL line with the reason and exit 1."""
+    proc = run("check", "sloppy-inits", pythonpath=plugin_site)
+    assert proc.returncode == 1
+    assert "sloppy-inits 0.3: FAILED" in proc.stdout
+    assert "  FAIL  sloppy-inits:ignores_dtype" in proc.stdout
+    assert "returned dtype mlx.core.float32, expected mlx.core.float16" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_broken_plugin_reports_the_failure(plugin_site: Path) -> None:
+    """A plugin that fails to import is a FAIL line with the reason."""
+    proc = run("check", "broken-inits", pythonpath=plugin_site)
+    assert proc.returncode == 1
+    assert "no_such_module_here" in proc.stdout
+
+
+def test_check_unknown_distribution_fails() -> None:
+    """`check` on a distribution that is not installed exits 1 and says so."""
+    proc = run("check", "no-such-distribution-xyz")
+    assert proc.returncode == 1
+    assert "no installed distribution has that name" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_unexpected_errors_are_one_line() -> None:

@@ -502,47 +502,22 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
 
 
 def cmd_check(args: argparse.Namespace, style: Style) -> int:
-    try:
-        from .testing import check_plugin  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as e:
-        raise CliError(f"mlxinit check: the plugin author kit is unavailable: {e}") from e
-    results = check_plugin(args.distribution)
-    failed = 0
-    rows = []
-    for name, problems in _check_results(results):
-        if problems:
-            failed += 1
-            rows.append(f"{style.red('FAIL')}  {name}: {'; '.join(problems)}")
-        else:
-            rows.append(f"{style.green('pass')}  {name}")
-    if not rows:
-        raise CliError(f"mlxinit check: {args.distribution} provides no initializers to check.")
-    _emit(rows)
-    total = len(rows)
-    summary = f"{total - failed}/{total} passed"
-    print(style.red(summary) if failed else style.green(summary))
-    return 1 if failed else 0
+    from .testing import check_plugin
 
-
-def _check_results(results: Any) -> list[tuple[str, list[str]]]:
-    """Normalise what ``check_plugin`` returns to ``[(name, [problem, ...]), ...]``."""
-    if isinstance(results, dict):
-        items = list(results.items())
-    else:
-        items = [
-            (getattr(r, "name", str(r)), getattr(r, "problems", getattr(r, "failures", [])))
-            for r in results
-        ]
-    out = []
-    for name, problems in items:
-        if isinstance(problems, str):
-            problems = [problems]
-        elif problems is None or problems is True:
-            problems = []
-        elif problems is False:
-            problems = ["failed"]
-        out.append((str(name), [str(p) for p in problems]))
-    return out
+    result = check_plugin(args.distribution)
+    if not result.names and not result.failures:
+        why = "; ".join(result.notes) or "nothing to check"
+        raise CliError(f"mlxinit check: error: {args.distribution}: {why}. See 'mlxinit plugins'.")
+    verdict = style.green("ok") if result.ok else style.red("FAILED")
+    lines = [f"{style.bold(result.distribution)} {result.version or '(unknown version)'}: {verdict}"]
+    for n in result.names:
+        mark = style.green("PASS") if n.passed else style.red("FAIL")
+        lines.append(f"  {mark}  {n.qualified}")
+        lines += [f"        {p}" for p in n.problems]
+    lines += [f"  {style.red('FAIL')}  {f.where}: {f.reason}" for f in result.failures]
+    lines += [f"  {style.yellow('NOTE')}  {note}" for note in result.notes]
+    _emit(lines)
+    return 0 if result.ok else 1
 
 
 # ---------------------------------------------------------------------- entry point

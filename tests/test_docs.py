@@ -1,0 +1,175 @@
+"""The documentation: its examples run, and its generated references cover the registry."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import mlxinit
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+FENCE = re.compile(r"^\s*(```|~~~)")
+OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def doctest_text(markdown: str) -> str:
+    """The page with fence lines blanked out, so each example ends where its block ends.
+
+    Line numbers are kept, so a failure points at the right line of the page.
+    """
+    return "\n".join("" if FENCE.match(line) else line for line in markdown.splitlines()) + "\n"
+
+
+def _docgen() -> ModuleType:
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        return importlib.import_module("mlxinit_docgen")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
+def test_there_are_pages_with_examples() -> None:
+    """The docs hold the expected pages, and most of them carry executable examples."""
+    names = {p.stem for p in PAGES}
+    assert {"index", "quickstart", "concepts", "apply", "cli", "reference", "exceptions"} <= names
+    with_examples = [p for p in PAGES if ">>> " in p.read_text(encoding="utf-8")]
+    assert len(with_examples) >= 4
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_page_examples(page: Path) -> None:
+    """Every `>>>` example of the page gives the output it shows."""
+    text = doctest_text(page.read_text(encoding="utf-8"))
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(text, {"__name__": page.stem}, page.name, str(page), 0)
+    if not test.examples:
+        return
+    old = mlxinit.set_default_registry(None)  # a fresh default registry, as a new user has
+    try:
+        runner = doctest.DocTestRunner(optionflags=OPTIONS)
+        report: list[str] = []
+        runner.run(test, out=report.append)
+    finally:
+        mlxinit.set_default_registry(old)
+    assert runner.failures == 0, "".join(report)
+
+
+def console_examples(markdown: str) -> list[tuple[str, str]]:
+    """``(command, expected output)`` for each ``$ mlxinit ...`` line of the page's console blocks."""
+    examples: list[tuple[str, str]] = []
+    in_console = False
+    for line in markdown.splitlines():
+        if FENCE.match(line):
+            in_console = not in_console and line.strip().endswith("console")
+            continue
+        if not in_console:
+            continue
+        if line.startswith("$ "):
+            examples.append((line[2:], ""))
+        elif examples:
+            examples[-1] = (examples[-1][0], examples[-1][1] + line + "\n")
+    return examples
+
+
+CONSOLE = [
+    pytest.param(cmd, want, id=f"{page.stem}: {cmd}")
+    for page in PAGES
+    for cmd, want in console_examples(page.read_text(encoding="utf-8"))
+    if want and "--plot" not in cmd  # plots are checked in test_cli.py
+]
+
+
+@pytest.mark.parametrize(("command", "want"), CONSOLE)
+def test_console_examples(command: str, want: str) -> None:
+    """Each documented command prints what the page shows (`...` matches anything)."""
+    words = shlex.split(command)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLXINIT_")}
+    while "=" in words[0]:
+        k, _, v = words.pop(0).partition("=")
+        env[k] = v
+    assert words[0] == "mlxinit"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlxinit", *words[1:]], capture_output=True, text=True, env=env, timeout=120
+    )
+    got = proc.stdout + proc.stderr
+    checker = doctest.OutputChecker()
+    assert checker.check_output(want, got, OPTIONS), f"expected:\n{want}\ngot:\n{got}"
+    assert (proc.returncode == 0) == (": error:" not in want)
+
+
+def test_cli_page_has_console_examples() -> None:
+    """The command-line page documents its commands with runnable examples."""
+    assert len([c for c in CONSOLE if "cli:" in str(c.id)]) >= 4
+
+
+def test_fence_lines_end_examples() -> None:
+    """A closing fence right after an output line is not part of the expected output."""
+    text = doctest_text("```pycon\n>>> 1 + 1\n2\n```\nprose\n")
+    (example,) = doctest.DocTestParser().get_examples(text)
+    assert example.want == "2\n"
+
+
+def test_reference_of_extracts_the_cited_paper() -> None:
+    """The reference generator finds the paper a docstring cites."""
+    docgen = _docgen()
+    assert docgen.reference_of(mlxinit.info("glorot_normal").doc) == (
+        "Glorot & Bengio (2010), https://proceedings.mlr.press/v9/glorot10a.html."
+    )
+    assert docgen.reference_of(mlxinit.info("zeros").doc) is None
+
+
+def test_initializer_reference_covers_every_builtin(registry: mlxinit.Registry) -> None:
+    """The generated reference has a section, parameters and summary for every built-in."""
+    docgen = _docgen()
+    rst = docgen.initializers_rst(registry, plots=None)
+    for name in registry.available():
+        info = registry.info(name)
+        assert f"``{name}``\n{'-' * (len(name) + 4)}\n" in rst
+        assert f"* - ``{name}``" in rst
+        assert f"``{info.target}``" in rst
+        for alias in info.aliases:
+            assert f"``{alias}``" in rst
+        assert docgen._rst_text(info.summary or "") in rst
+    assert "``sparsity``" in rst
+    assert "*required*" in rst
+
+
+def test_initializer_reference_plots(
+    registry: mlxinit.Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a plot directory, one PNG per built-in is written and referenced."""
+    docgen = _docgen()
+    monkeypatch.setattr(docgen, "PLOT_SHAPES", ((16, 16), (4, 3, 3, 4)))
+    rst = docgen.initializers_rst(registry, plots=tmp_path)
+    pngs = sorted(p.stem for p in tmp_path.glob("*.png"))
+    assert pngs == registry.available()
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in tmp_path.glob("*.png"))
+    assert rst.count(".. figure:: /_generated/plots/") == len(pngs)
+
+
+def test_links_outside_docs_point_at_the_repository() -> None:
+    """A page's link to a repository file (`../examples/x`) becomes a repository URL."""
+    docgen = _docgen()
+    assert docgen.repository_links("[a](../examples/a) [b](quickstart.md)") == (
+        f"[a]({docgen.REPOSITORY_TREE}examples/a) [b](quickstart.md)"
+    )
+
+
+def test_exception_reference_lists_the_hierarchy() -> None:
+    """The exception reference shows every public error with its builtin bases."""
+    rst = _docgen().exceptions_rst()
+    public = [n for n in mlxinit.__all__ if n.endswith("Error")]
+    for name in public:
+        assert f"``{name}``" in rst
+    assert "UnknownInitializerError  (MlxinitError, LookupError)" in rst
+    assert "also a ``LookupError``" in rst
