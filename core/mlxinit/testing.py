@@ -369,7 +369,11 @@ def check_plugin(
         warnings.simplefilter("always")
         report = reg.plugin_report()
     notes = [str(w.message) for w in caught]
-    found = [p for p in report.plugins if dist_key(p.distribution) == dist_key(dist_name)]
+    found = [
+        p
+        for p in report.plugins
+        if dist_key(p.distribution) == dist_key(dist_name) and not any(f.stage == "selection" for f in p.failures)
+    ]
     if not found:
         return PluginCheck(dist_name, None, (), (), (f"no plugin distribution named {dist_name!r} was found",))
     plugin = found[0]
