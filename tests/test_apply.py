@@ -10,7 +10,6 @@ import pytest
 from mlx.utils import tree_flatten
 
 import mlxinit
-
 from _models import TinyTransformer
 
 RULES = {
@@ -40,7 +39,8 @@ def test_every_parameter_gets_the_most_specific_rule(default_registry: mlxinit.R
     assert chosen["layers.1.mlp_norm.weight"] == "type:LayerNorm.weight"
     assert chosen["layers.1.mlp_norm.bias"] == "type:LayerNorm"
     assert chosen["layers.0.attention_norm.weight"] == "type:RMSNorm.weight"
-    assert report.kept == [] and report.skipped == []
+    assert report.kept == []
+    assert report.skipped == []
     p = _params(model)
     assert mx.all(p["layers.0.attention.query_proj.bias"] == 0).item()
     assert mx.all(p["norm.weight"] == 1).item()
@@ -75,7 +75,7 @@ def test_seeded_values_depend_only_on_seed_path_and_rule(default_registry: mlxin
     mlxinit.apply(b, RULES, seed=123)
     pa, pb = _params(a), _params(b)
     for path in pa:
-        if path.startswith("head") or path == "embed.weight" or path.startswith("layers.0") or path.startswith("layers.1"):
+        if path.startswith(("head", "embed", "layers.0.", "layers.1.")):
             assert mx.array_equal(pa[path], pb[path]).item(), path
     c = TinyTransformer(n_layer=2)
     mlxinit.apply(c, RULES, seed=124)
@@ -204,8 +204,10 @@ def test_closures_and_configs_are_accepted_as_identifiers(default_registry: mlxi
     built = mlxinit.get("constant", value=0.25)
     report = mlxinit.apply(model, {"*.weight": built, "*.bias": lambda a: mx.full(a.shape, 2.0)})
     p = _params(model)
-    assert p["head.weight"].dtype == mx.float16 and mx.all(p["head.weight"] == 0.25).item()
-    assert p["layers.0.mlp.0.bias"].dtype == mx.float16 and mx.all(p["layers.0.mlp.0.bias"] == 2).item()
+    assert p["head.weight"].dtype == mx.float16
+    assert mx.all(p["head.weight"] == 0.25).item()
+    assert p["layers.0.mlp.0.bias"].dtype == mx.float16
+    assert mx.all(p["layers.0.mlp.0.bias"] == 2).item()
     assert report.initialized["head.weight"] == "constant(value=0.25)"
 
 

@@ -12,11 +12,11 @@ import mlx.core as mx
 import mlx.nn as nn
 import numpy as np
 import pytest
-from _models import TinyTransformer
 from mlx.utils import tree_flatten
 from scipy import stats
 
 import mlxinit
+from _models import TinyTransformer
 
 P_MIN = 1e-4
 TRUNC2 = 0.87962566103423978
@@ -95,7 +95,8 @@ def test_torch_trunc_normal_uses_absolute_bounds() -> None:
     """torch:trunc_normal(mean, std, a, b) truncates to the values [a, b]."""
     mean, std, a, b = 0.5, 2.0, -1.0, 3.0
     x = _sample("torch:trunc_normal", (128, 64), mean=mean, std=std, a=a, b=b)
-    assert x.min() >= a and x.max() <= b
+    assert x.min() >= a
+    assert x.max() <= b
     dist = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
     assert _ks(x, dist) > P_MIN
 
@@ -202,7 +203,8 @@ def test_torch_default_preset_matches_pytorch_layer_defaults() -> None:
     assert _ks(np.array(v["layers.2.weight"]).ravel(), stats.norm(0, 1)) > P_MIN
     cb = 1 / math.sqrt(8 * 9)
     assert _ks(np.array(v["layers.3.weight"]).ravel(), stats.uniform(-cb, 2 * cb)) > P_MIN
-    assert mx.all(v["layers.1.weight"] == 1).item() and mx.all(v["layers.1.bias"] == 0).item()
+    assert mx.all(v["layers.1.weight"] == 1).item()
+    assert mx.all(v["layers.1.bias"] == 0).item()
 
 
 def test_llama_preset_and_user_rules_override_it() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import mlx.core as mx
 import mlx.nn as nn
 import pytest
-from _models import TinyTransformer
 from mlx.utils import tree_flatten
 
 import mlxinit
+from _models import TinyTransformer
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_serialize_keeps_an_explicit_key(default_registry: mlxinit.Registry) -> 
 
 def test_serialize_refuses_foreign_callables() -> None:
     """Only initializers built by get() can be serialized."""
-    with pytest.raises(mlxinit.InvalidIdentifierError, match="built by mlxinit.get"):
+    with pytest.raises(mlxinit.InvalidIdentifierError, match=r"built by mlxinit\.get"):
         mlxinit.serialize(lambda a: a)
 
 
