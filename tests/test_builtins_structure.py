@@ -221,3 +221,67 @@ def test_every_builtin_promises_an_std(
     assert isinstance(std, float)
     assert math.isfinite(std)
     assert std >= 0.0
+
+
+EMPTY_SHAPES = [(0, 3), (4, 0), (0, 0), (0, 3, 4), (4, 0, 3), (4, 3, 0)]
+
+
+@pytest.mark.parametrize("shape", EMPTY_SHAPES, ids=str)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "glorot_normal",
+        "glorot_uniform",
+        "he_normal",
+        "he_uniform",
+        "lecun_normal",
+        "lecun_uniform",
+        "orthogonal",
+        "variance_scaling",
+    ],
+)
+def test_fan_based_fill_empty_arrays(registry: mlxinit.Registry, name: str, shape: tuple[int, ...]) -> None:
+    """An empty array (a zero fan) gives an empty result, not a ZeroDivisionError."""
+    init = registry.get(name, dtype=mx.bfloat16)
+    w = init(mx.zeros(shape))
+    assert w.shape == shape
+    assert w.dtype == mx.bfloat16
+    std = init.expected_std(shape)
+    assert math.isfinite(std)
+    assert std >= 0.0
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (4, 0), (0, 0)], ids=str)
+def test_sparse_fills_empty_arrays(registry: mlxinit.Registry, shape: tuple[int, int]) -> None:
+    """sparse on an empty 2-D array gives an empty result."""
+    init = registry.get("sparse", sparsity=0.5)
+    assert init(mx.zeros(shape)).shape == shape
+    assert init.expected_std(shape) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "shape"),
+    [
+        ("identity", {}, (3, 2)),
+        ("identity", {}, (3,)),
+        ("eye", {}, (3,)),
+        ("eye", {}, (2, 2, 2)),
+        ("dirac", {}, (3, 3)),
+        ("dirac", {"groups": 2}, (3, 3, 3)),
+        ("sparse", {"sparsity": 0.5}, (2, 2, 2)),
+        ("orthogonal", {}, (4,)),
+        ("glorot_normal", {}, (4,)),
+        ("variance_scaling", {}, ()),
+    ],
+    ids=str,
+)
+def test_expected_std_refuses_the_shapes_init_refuses(
+    registry: mlxinit.Registry, name: str, params: dict[str, Any], shape: tuple[int, ...]
+) -> None:
+    """expected_std(shape) raises the same ShapeError as the closure for a shape it cannot fill."""
+    init = registry.get(name, **params)
+    with pytest.raises(mlxinit.ShapeError) as from_init:
+        init(mx.zeros(shape))
+    with pytest.raises(mlxinit.ShapeError) as from_std:
+        init.expected_std(shape)
+    assert str(from_std.value) == str(from_init.value)

@@ -478,8 +478,10 @@ def test_calculate_gain_unknown_lists_known_names(nonlinearity: Any) -> None:
     assert repr(nonlinearity) in str(info.value)
 
 
-@pytest.mark.parametrize("param", ["0.1", True, [0.1]], ids=repr)
+@pytest.mark.parametrize("param", ["0.1", True, [0.1], math.nan, math.inf], ids=repr)
 def test_calculate_gain_bad_slope(param: Any) -> None:
     """A leaky_relu slope that is not a number is a ValueError."""
-    with pytest.raises(mlxinit.UnknownNonlinearityError, match="leaky_relu: expected a number for the negative slope"):
+    with pytest.raises(
+        mlxinit.UnknownNonlinearityError, match="leaky_relu: expected a finite number for the negative slope"
+    ):
         mlxinit.calculate_gain("leaky_relu", param)

@@ -385,3 +385,15 @@ def test_call_kwargs_override_config(registry: mlxinit.Registry) -> None:
     init = registry.get({"name": "normal", "std": 5.0, "dtype": "fp16"}, std=0.5, dtype="bf16")
     assert init.expected_std((2, 2)) == 0.5
     assert init(mx.zeros((2, 2))).dtype == mx.bfloat16
+
+
+def test_non_string_arguments_are_refused_clearly(registry: mlxinit.Registry) -> None:
+    """available(), unregister() and register(aliases=...) refuse wrong types with mlxinit errors."""
+    with pytest.raises(mlxinit.InvalidIdentifierError, match=r"available\(pattern\): expected a shell-style pattern"):
+        registry.available(3)  # type: ignore[arg-type]
+    with pytest.raises(mlxinit.RegistrationError, match=r"Initializer name: expected a string, got 3\."):
+        registry.unregister(3)  # type: ignore[arg-type]
+    with pytest.raises(mlxinit.RegistrationError, match=r"aliases of 'mine': expected a sequence of names, got None\."):
+        registry.register("mine", scaled_normal, aliases=None)  # type: ignore[arg-type]
+    with pytest.raises(mlxinit.InvalidIdentifierError, match=r"Initializer name: expected a string, got 3 of type int"):
+        registry.info(3)  # type: ignore[arg-type]

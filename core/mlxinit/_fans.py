@@ -99,11 +99,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+        elif isinstance(param, (int, float)) and not isinstance(param, bool) and math.isfinite(param):
             slope = float(param)
         else:
             raise UnknownNonlinearityError(
-                f"leaky_relu: expected a number for the negative slope, got {param!r}."
+                f"leaky_relu: expected a finite number for the negative slope, got {param!r}."
             )
         return math.sqrt(2.0 / (1.0 + slope**2))
     raise UnknownNonlinearityError(

@@ -347,9 +347,14 @@ class Registry:
 
     # ------------------------------------------------------------------ registration
 
-    def _check_name(self, name: Any, what: str = "name") -> str:
+    @staticmethod
+    def _check_type(name: object, what: str = "name") -> str:
         if not isinstance(name, str):
             raise RegistrationError(f"Initializer {what}: expected a string, got {name!r}.")
+        return name
+
+    def _check_name(self, name: object, what: str = "name") -> str:
+        name = self._check_type(name, what)
         if not _names.is_canonical(name):
             raise RegistrationError(
                 f"Initializer {what}: expected lower snake case such as 'scaled_normal', "
@@ -383,6 +388,8 @@ class Registry:
             raise RegistrationError(
                 f"aliases of {name!r}: expected a sequence of names, got the string {aliases!r}."
             )
+        if not isinstance(aliases, Iterable):
+            raise RegistrationError(f"aliases of {name!r}: expected a sequence of names, got {aliases!r}.")
         als = tuple(dict.fromkeys(self._check_name(a, "alias") for a in aliases))
         if not callable(factory):
             raise RegistrationError(
@@ -470,7 +477,7 @@ class Registry:
             RegistrationError: ``name`` is a built-in or plugin name.
             UnknownInitializerError: nothing is registered under ``name``.
         """
-        k = _names.key(name)
+        k = _names.key(self._check_type(name))
         with self._lock:
             entry = self._runtime.get(k)
             if entry is not None:
@@ -1041,7 +1048,14 @@ class Registry:
 
         Lists built-ins, runtime registrations and plugin names (discovering plugins);
         a plugin name registered with a namespace only is listed qualified.
+
+        Raises:
+            InvalidIdentifierError: ``pattern`` is not a string.
         """
+        if pattern is not None and not isinstance(pattern, str):
+            raise InvalidIdentifierError(
+                f"available(pattern): expected a shell-style pattern such as 'he_*', got {pattern!r}."
+            )
         self._ensure_discovered()
         blocked = self._blocked_now()
         names = {e.name for e in self._builtin.values()}

@@ -70,6 +70,38 @@ def _fan(shape: Shape, mode: str, name: str) -> float:
     return math.sqrt(fan_in * fan_out)
 
 
+def _sqrt_ratio(num: float, den: float) -> float:
+    """``sqrt(num / den)``; 0.0 when ``den`` is 0 (a fan of 0: an empty array, nothing to scale)."""
+    return math.sqrt(num / den) if den else 0.0
+
+
+def _empty(a: mx.array, dtype: mx.Dtype) -> mx.array | None:
+    """An empty array of ``a``'s shape when ``a`` has no elements (no draws needed), else ``None``."""
+    return mx.zeros(a.shape, dtype=dtype) if a.size == 0 else None
+
+
+def _need_2d(name: str, shape: Shape) -> None:
+    if len(shape) != 2:
+        raise ShapeError(name, tuple(shape), "a 2-D array")
+
+
+def _need_square(shape: Shape) -> None:
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ShapeError("identity", tuple(shape), "a square 2-D array")
+
+
+def _need_conv(shape: Shape, groups: int) -> None:
+    if not 3 <= len(shape) <= 5:
+        raise ShapeError("dirac", tuple(shape), "a 3-, 4- or 5-D convolution weight (out, *spatial, in)")
+    if shape[0] % groups:
+        raise ShapeError("dirac", tuple(shape), f"out channels (shape[0]) divisible by groups={groups}")
+
+
+def _need_matrix(shape: Shape) -> None:
+    if len(shape) < 2:
+        raise ShapeError("orthogonal", tuple(shape), "at least 2 dimensions")
+
+
 def _phi(x: float) -> float:
     return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
@@ -232,11 +264,14 @@ def identity(*, dtype: mx.Dtype = mx.float32) -> Init:
     """
 
     def init(a: mx.array) -> mx.array:
-        if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            raise ShapeError("identity", a.shape, "a square 2-D array")
+        _need_square(a.shape)
         return mx.eye(n=a.shape[0], dtype=dtype)
 
-    return _attach(init, _indicator_std(lambda s: s[0], 1.0))
+    def std(shape: Shape) -> float:
+        _need_square(shape)
+        return _indicator_std(lambda s: s[0], 1.0)(shape)
+
+    return _attach(init, std)
 
 
 def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
@@ -260,12 +295,15 @@ def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     gain = check_real("eye", "gain", gain)
 
     def init(a: mx.array) -> mx.array:
-        if a.ndim != 2:
-            raise ShapeError("eye", a.shape, "a 2-D array")
+        _need_2d("eye", a.shape)
         w = mx.eye(a.shape[0], a.shape[1], dtype=mx.float32)
         return (w * gain).astype(dtype) if gain != 1.0 else w.astype(dtype)
 
-    return _attach(init, _indicator_std(lambda s: min(s[0], s[-1]), gain))
+    def std(shape: Shape) -> float:
+        _need_2d("eye", shape)
+        return _indicator_std(lambda s: min(s[0], s[-1]), gain)(shape)
+
+    return _attach(init, std)
 
 
 def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
@@ -293,10 +331,7 @@ def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
 
     def init(a: mx.array) -> mx.array:
         shape = a.shape
-        if not 3 <= len(shape) <= 5:
-            raise ShapeError("dirac", shape, "a 3-, 4- or 5-D convolution weight (out, *spatial, in)")
-        if shape[0] % groups:
-            raise ShapeError("dirac", shape, f"out channels (shape[0]) divisible by groups={groups}")
+        _need_conv(shape, groups)
         out_g = shape[0] // groups
         k = min(out_g, shape[-1])
         spatial = shape[1:-1]
@@ -310,6 +345,7 @@ def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
         return w.reshape(shape)
 
     def std(shape: Shape) -> float:
+        _need_conv(shape, groups)
         return _indicator_std(lambda s: groups * min(s[0] // groups, s[-1]), 1.0)(shape)
 
     return _attach(init, std)
@@ -438,12 +474,14 @@ def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     def init(a: mx.array, gain: float | None = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_normal", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         std = g * math.sqrt(2.0 / (fan_in + fan_out))
         return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_normal")
-        return abs(default_gain) * math.sqrt(2.0 / (fan_in + fan_out))
+        return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
 
     return _attach(init, expected)
 
@@ -471,12 +509,14 @@ def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     def init(a: mx.array, gain: float | None = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_uniform", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         limit = g * math.sqrt(6.0 / (fan_in + fan_out))
         return _random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_uniform")
-        return abs(default_gain) * math.sqrt(2.0 / (fan_in + fan_out))
+        return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
 
     return _attach(init, expected)
 
@@ -491,6 +531,8 @@ def _he(
         m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
         g = default_gain if gain is None else _gain(name, gain)
         fan_in, fan_out = compute_fans(a.shape, name)
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         fan = fan_in if m == "fan_in" else fan_out
         if uniform_:
             limit = g * math.sqrt(3.0 / fan)
@@ -499,7 +541,7 @@ def _he(
         return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
     def expected(shape: Shape) -> float:
-        return abs(default_gain) / math.sqrt(_fan(shape, default_mode, name))
+        return abs(default_gain) * _sqrt_ratio(1.0, _fan(shape, default_mode, name))
 
     return _attach(init, expected)
 
@@ -573,10 +615,12 @@ def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
 
     def init(a: mx.array) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_normal")
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         std = 1.0 / math.sqrt(fan_in)
         return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
 
-    return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_normal")[0]))
+    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_normal")[0]))
 
 
 def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
@@ -596,9 +640,11 @@ def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
 
     def init(a: mx.array) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_uniform")
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype)
 
-    return _attach(init, lambda shape: 1.0 / math.sqrt(compute_fans(shape, "lecun_uniform")[0]))
+    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_uniform")[0]))
 
 
 def variance_scaling(
@@ -643,14 +689,17 @@ def variance_scaling(
     distribution = check_choice(name, "distribution", distribution, _VS_DISTRIBUTIONS)
 
     def init(a: mx.array) -> mx.array:
-        target = math.sqrt(scale / _fan(a.shape, mode, name))
+        n = _fan(a.shape, mode, name)
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
+        target = math.sqrt(scale / n)
         if distribution == "truncated_normal":
             return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype)
         if distribution == "normal":
             return _random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
         return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype)
 
-    return _attach(init, lambda shape: math.sqrt(scale / _fan(shape, mode, name)))
+    return _attach(init, lambda shape: _sqrt_ratio(scale, _fan(shape, mode, name)))
 
 
 def sparse(
@@ -682,8 +731,9 @@ def sparse(
     std = check_real("sparse", "std", std, ge=0.0)
 
     def init(a: mx.array) -> mx.array:
-        if a.ndim != 2:
-            raise ShapeError("sparse", a.shape, "a 2-D array")
+        _need_2d("sparse", a.shape)
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         rows, cols = a.shape
         num_zeros = math.ceil(sparsity * cols)
         # The same draws, in the same order, as mlx.nn.init.sparse.
@@ -693,7 +743,10 @@ def sparse(
         return w
 
     def expected(shape: Shape) -> float:
+        _need_2d("sparse", shape)
         cols = shape[-1]
+        if math.prod(shape) == 0:
+            return 0.0
         keep = 1.0 - math.ceil(sparsity * cols) / cols
         second = keep * (std**2 + mean**2)
         return math.sqrt(max(second - (keep * mean) ** 2, 0.0))
@@ -732,8 +785,9 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     gain = check_real("orthogonal", "gain", gain)
 
     def init(a: mx.array) -> mx.array:
-        if a.ndim < 2:
-            raise ShapeError("orthogonal", a.shape, "at least 2 dimensions")
+        _need_matrix(a.shape)
+        if (empty := _empty(a, dtype)) is not None:
+            return empty
         rows = a.shape[0]
         cols = math.prod(a.shape[1:])
         tall = rows >= cols
@@ -746,7 +800,9 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         return q.reshape(a.shape).astype(dtype)
 
     def expected(shape: Shape) -> float:
-        n = max(shape[0], math.prod(shape[1:]))
-        return abs(gain) / math.sqrt(n)
+        _need_matrix(shape)
+        if math.prod(shape) == 0:
+            return 0.0
+        return abs(gain) / math.sqrt(max(shape[0], math.prod(shape[1:])))
 
     return _attach(init, expected)
