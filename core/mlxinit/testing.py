@@ -375,7 +375,11 @@ def check_plugin(
         if dist_key(p.distribution) == dist_key(dist_name) and not any(f.stage == "selection" for f in p.failures)
     ]
     if not found:
-        return PluginCheck(dist_name, None, (), (), (f"no plugin distribution named {dist_name!r} was found",))
+        why = (
+            f"no plugin distribution named {dist_name!r}: no installed distribution has that name, "
+            "or it declares no mlxinit entry points"
+        )
+        return PluginCheck(dist_name, None, (), (), (why,))
     plugin = found[0]
     checks = []
     wanted = [n.rpartition(":")[2] for n in plugin.names] + list(names)
