@@ -239,3 +239,14 @@ def test_runtime_preset_registration() -> None:
             mlxinit.register_preset("all-zeros-test", lambda m: [])
     finally:
         mlxinit.register_preset("all-zeros-test", zeros_everywhere, override=True)
+
+
+def test_presets_follow_the_plugin_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blocked or deselected distribution's presets are hidden like its initializers."""
+    monkeypatch.setenv("MLXINIT_BLOCK", "mlxinit_compat")
+    assert "gpt2" not in mlxinit.available_presets()
+    monkeypatch.delenv("MLXINIT_BLOCK")
+    monkeypatch.setenv("MLXINIT_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert "gpt2" not in mlxinit.available_presets()
+    monkeypatch.setenv("MLXINIT_PLUGINS", "mlxinit-compat")
+    assert "gpt2" in mlxinit.available_presets()

@@ -277,24 +277,39 @@ def register_preset(name: str, preset: Preset | None = None, *, override: bool =
 
 
 def _preset_entry_points() -> dict[str, Any]:
-    from ._discovery import _csv, _env, _truthy, env_blocked
+    """Entry points of the ``mlxinit.presets`` group, honouring the plugin controls.
+
+    Each distribution is read on its own (a malformed one is skipped, never breaking the
+    others), as plugin discovery does; ``MLXINIT_DISABLE_PLUGIN_AUTOLOAD``,
+    ``MLXINIT_PLUGINS``, ``MLXINIT_BLOCK`` and :func:`mlxinit.block` apply.
+    """
+    from ._api import default_registry
+    from ._discovery import _csv, _env, _read, _truthy, env_blocked
+    from ._names import dist_key
 
     env = _env(None)
-    selected = {d.lower() for d in _csv(env.get("MLXINIT_PLUGINS"))}
+    selected = {dist_key(d) for d in _csv(env.get("MLXINIT_PLUGINS"))}
     if _truthy(env.get("MLXINIT_DISABLE_PLUGIN_AUTOLOAD")) and not selected:
         return {}
     import importlib_metadata
 
-    from ._names import dist_key
-
-    blocked = env_blocked(None)
+    blocked = env_blocked(None) | default_registry()._blocked_now()
     found: dict[str, Any] = {}
-    for ep in importlib_metadata.entry_points(group=PRESETS_GROUP):
-        dist = getattr(ep, "dist", None)
-        dname = dist_key(dist.metadata["Name"]) if dist is not None else ""
-        if dname in blocked or (selected and dname not in {dist_key(s) for s in selected}):
+    seen: set[str] = set()
+    for dist in importlib_metadata.distributions():
+        read = _read(dist)
+        if read is None or PRESETS_GROUP not in read[0]:
             continue
-        found.setdefault(key(ep.name), ep)
+        dname = dist_key(read[1])
+        if dname in seen or dname in blocked or (selected and dname not in selected):
+            continue
+        seen.add(dname)
+        try:
+            eps = [ep for ep in dist.entry_points if ep.group == PRESETS_GROUP]
+        except Exception:  # a malformed entry_points.txt breaks only its own presets
+            continue
+        for ep in eps:
+            found.setdefault(key(ep.name), ep)
     return found
 
 
