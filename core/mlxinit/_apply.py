@@ -245,6 +245,7 @@ def _describe(ident: Any) -> str:
 
 _presets: dict[str, tuple[str, Preset]] = {}  # key -> (name, preset)
 _presets_lock = threading.Lock()
+_loaded_presets: dict[str, Any] = {}  # entry-point value -> loaded preset (visibility checked per lookup)
 
 
 def register_preset(name: str, preset: Preset | None = None, *, override: bool = False) -> Any:
@@ -344,7 +345,7 @@ def _resolve_preset(preset: Any) -> tuple[str, Preset, dict[str, Any]]:
             preset, near, [] if near else names, hint="(a preset name; see mlxinit.available_presets())"
         )
     try:
-        fn = ep.load()
+        fn = _loaded_presets.get(ep.value) or _loaded_presets.setdefault(ep.value, ep.load())
     except Exception as e:
         from ._errors import PluginError
 
@@ -354,7 +355,8 @@ def _resolve_preset(preset: Any) -> tuple[str, Preset, dict[str, Any]]:
             distribution=dist.metadata["Name"] if dist is not None else None,
             plugin=ep.value,
         ) from e
-    register_preset(ep.name, fn, override=True)
+    if not callable(fn):
+        raise RegistrationError(f"Preset {preset!r} ({ep.value}) is {fn!r}, not a callable.")
     return ep.name, fn, options
 
 
