@@ -8,7 +8,7 @@ STAMP := $(VENV)/.mlxinit-installed
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot]' $(if $(wildcard plugins/compat/pyproject.toml),-e plugins/compat,)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,docs]' $(if $(wildcard plugins/compat/pyproject.toml),-e plugins/compat,)
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,14 +21,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-# The docs extra (Sphinx, MyST, furo) on top of the dev install; offline once installed.
-DOCS_STAMP := $(VENV)/.mlxinit-docs-installed
-$(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[docs]'
-	@touch $(DOCS_STAMP)
-
 # Warnings are errors; the initializer and exception references are generated from the registry.
-docs: $(DOCS_STAMP)
+docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: docs/_build/html/index.html"
 
