@@ -343,6 +343,7 @@ def test_unknown_dotted_names_import_nothing(run: Run) -> None:
     out = run(
         """
         mlxinit.available()
+        mlxinit.Registry(plugins=False)._suggest("warm")  # the "did you mean" helper loads difflib
         before = set(sys.modules)
         errs = [error(n)[0] for n in ("os:system", "subprocess.Popen", "os.path:join", "good_inits.lazy:good_normal")]
         print(json.dumps({"errs": errs, "new": sorted(set(sys.modules) - before)}))

@@ -7,6 +7,7 @@
 (3, 4)
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 from ._api import available as available
@@ -21,14 +22,6 @@ from ._api import register as register
 from ._api import set_default_registry as set_default_registry
 from ._api import unblock as unblock
 from ._api import unregister as unregister
-from ._apply import ApplyReport as ApplyReport
-from ._apply import ApplyRow as ApplyRow
-from ._apply import UncoveredParametersError as UncoveredParametersError
-from ._apply import apply as apply
-from ._apply import available_presets as available_presets
-from ._apply import param_key as param_key
-from ._apply import register_preset as register_preset
-from ._apply import serialize as serialize
 from ._errors import DtypeError as DtypeError
 from ._errors import FactoryError as FactoryError
 from ._errors import InitializerConflictError as InitializerConflictError
@@ -45,8 +38,6 @@ from ._errors import UnknownNonlinearityError as UnknownNonlinearityError
 from ._errors import UnknownParameterError as UnknownParameterError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
-from ._recipe import Recipe as Recipe
-from ._recipe import load_recipe as load_recipe
 from ._registry import InitializerInfo as InitializerInfo
 from ._registry import MlxinitWarning as MlxinitWarning
 from ._registry import ParamInfo as ParamInfo
@@ -58,6 +49,18 @@ from ._registry import Registry as Registry
 from ._rng import draw_key as draw_key
 from ._typing import Initializer as Initializer
 from ._typing import InitializerFactory as InitializerFactory
+
+if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
+    from ._apply import ApplyReport as ApplyReport
+    from ._apply import ApplyRow as ApplyRow
+    from ._apply import UncoveredParametersError as UncoveredParametersError
+    from ._apply import apply as apply
+    from ._apply import available_presets as available_presets
+    from ._apply import param_key as param_key
+    from ._apply import register_preset as register_preset
+    from ._apply import serialize as serialize
+    from ._recipe import Recipe as Recipe
+    from ._recipe import load_recipe as load_recipe
 
 __all__ = [
     "ApplyReport",
@@ -112,11 +115,31 @@ __all__ = [
     "unregister",
 ]
 
-# Loaded on first access so that ``import mlxinit`` stays free of pluggy and metadata.
-_LAZY = {"hookimpl", "__version__"}
+# Loaded on first access so that ``import mlxinit`` stays light: free of pluggy and
+# package metadata, and of the model-level machinery until it is used.
+_LAZY_MODULES = {
+    "ApplyReport": "._apply",
+    "ApplyRow": "._apply",
+    "UncoveredParametersError": "._apply",
+    "apply": "._apply",
+    "available_presets": "._apply",
+    "param_key": "._apply",
+    "register_preset": "._apply",
+    "serialize": "._apply",
+    "Recipe": "._recipe",
+    "load_recipe": "._recipe",
+}
+_LAZY = {"hookimpl", "__version__", *_LAZY_MODULES}
 
 
 def __getattr__(name: str) -> _Any:
+    module = _LAZY_MODULES.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
     if name == "hookimpl":
         from .hookspecs import hookimpl
 

@@ -268,6 +268,38 @@ def _check_value(ep: Any, need_attr: bool) -> None:
         raise RegistrationError(f"value {ep.value!r}: expected {shape}")
 
 
+def _headers(dist: Any) -> tuple[str | None, str | None]:
+    """``(Name, Version)`` from the metadata file's header lines.
+
+    Scanning the few header lines is much cheaper than ``dist.metadata``, which imports
+    and runs the ``email`` parser; it falls back to that for unusual metadata.
+    """
+    text = None
+    for fname in ("METADATA", "PKG-INFO"):
+        try:
+            text = dist.read_text(fname)
+        except Exception:
+            text = None
+        if text:
+            break
+    name = version = None
+    if text:
+        for line in text.splitlines():
+            if not line.strip():
+                break  # the end of the headers
+            if name is None and line[:5].lower() == "name:":
+                name = line[5:].strip()
+            elif version is None and line[:8].lower() == "version:":
+                version = line[8:].strip()
+            if name and version:
+                return name, version
+    try:
+        md = dist.metadata
+        return name or md["Name"], version or md["Version"]
+    except Exception:
+        return name, version
+
+
 def _read(dist: Any) -> tuple[str, str, str | None] | None:
     """``(entry_points.txt, name, version)`` of a distribution that mentions mlxinit, else ``None``."""
     try:
@@ -276,16 +308,9 @@ def _read(dist: Any) -> tuple[str, str, str | None] | None:
         return None
     if not text or "mlxinit." not in text:
         return None
-    try:
-        name = dist.metadata["Name"]
-    except Exception:
-        return None
+    name, version = _headers(dist)
     if not name or not isinstance(name, str):
         return None
-    try:
-        version = dist.version
-    except Exception:
-        version = None
     return text, name, version if isinstance(version, str) else None
 
 

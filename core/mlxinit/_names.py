@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -34,6 +33,8 @@ def dist_key(name: str) -> str:
 
 def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Registered names that look like ``name``, best first (for "did you mean")."""
+    import difflib  # on first use: keeps `import mlxinit` light
+
     cands = sorted(set(candidates))
     by_snake: dict[str, str] = {}
     for c in cands:

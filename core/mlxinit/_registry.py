@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import fnmatch
-import inspect
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _names
 from ._dtypes import resolve_dtype
@@ -55,8 +51,7 @@ class MlxinitWarning(UserWarning):
     """Warnings about plugins: reserved names, shadowed names."""
 
 
-@dataclass(frozen=True)
-class ParamInfo:
+class ParamInfo(NamedTuple):
     """One hyper-parameter of a factory."""
 
     name: str
@@ -65,8 +60,7 @@ class ParamInfo:
     required: bool
 
 
-@dataclass(frozen=True)
-class InitializerInfo:
+class InitializerInfo(NamedTuple):
     """What :func:`mlxinit.info` tells about a name.
 
     ``params``, ``summary`` and ``doc`` are ``None`` for an entry point that is not
@@ -86,25 +80,21 @@ class InitializerInfo:
     qualified_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PluginFailure:
+class PluginFailure(NamedTuple):
     """Something a plugin did wrong, kept for the plugin report."""
 
     distribution: str
     version: str | None
     where: str  #: the entry point or hook involved
     reason: str
-    error: BaseException | None = field(default=None, compare=False, repr=False)
+    error: BaseException | None = None
     #: ``"metadata"`` (a bad declaration), ``"plugin"`` (a hook module failed to import, was
     #: rejected or raised), ``"load"`` (an entry point failed to import), ``"factory"``,
     #: ``"resolver"`` or ``"selection"`` (``MLXINIT_PLUGINS`` names a missing distribution).
     stage: str = "plugin"
 
 
-@dataclass(frozen=True)
-class PluginInfo:
-    """One plugin distribution as discovery saw it."""
-
+class _PluginInfoFields(NamedTuple):
     distribution: str
     version: str | None
     names: tuple[str, ...]
@@ -113,14 +103,66 @@ class PluginInfo:
     reserved: tuple[str, ...]  #: names it declared that belong to the built-ins
     blocked: bool
 
+
+class PluginInfo:
+    """One plugin distribution as discovery saw it (read-only).
+
+    Attributes:
+        distribution, version: as installed.
+        names: the initializer names it provides (qualified where it declared a namespace).
+        entry_points: its ``mlxinit.initializers`` targets.
+        failures: what went wrong with it.
+        reserved: names it declared that belong to the built-ins.
+        blocked: hidden by ``MLXINIT_BLOCK`` or :func:`mlxinit.block`.
+    """
+
+    __slots__ = ("_f",)
+
+    def __init__(
+        self,
+        distribution: str,
+        version: str | None,
+        names: tuple[str, ...],
+        entry_points: tuple[str, ...],
+        failures: tuple[PluginFailure, ...],
+        reserved: tuple[str, ...],
+        blocked: bool,
+    ) -> None:
+        object.__setattr__(
+            self, "_f", _PluginInfoFields(distribution, version, names, entry_points, failures, reserved, blocked)
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(object.__getattribute__(self, "_f"), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"PluginInfo is read-only; cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PluginInfo) and self._f == other._f
+
+    def __hash__(self) -> int:
+        return hash(self._f)
+
+    def __repr__(self) -> str:
+        return "PluginInfo(" + ", ".join(f"{k}={v!r}" for k, v in self._f._asdict().items()) + ")"
+
+    if TYPE_CHECKING:
+        distribution: str
+        version: str | None
+        names: tuple[str, ...]
+        entry_points: tuple[str, ...]
+        failures: tuple[PluginFailure, ...]
+        reserved: tuple[str, ...]
+        blocked: bool
+
     @property
     def count(self) -> int:
         """How many initializer names it provides."""
-        return len(self.names)
+        return len(self._f.names)
 
 
-@dataclass(frozen=True)
-class PluginReport:
+class PluginReport(NamedTuple):
     """Everything discovery found: plugins, failures, conflicts and the controls in force."""
 
     plugins: tuple[PluginInfo, ...]
@@ -212,6 +254,7 @@ class _Entry:
 
     def set_factory(self, factory: Callable[..., Any]) -> None:
         try:
+            import inspect  # on first use: keeps `import mlxinit` light
             sig = inspect.signature(factory)
         except (TypeError, ValueError):  # some builtins and C callables have none
             sig = None
@@ -246,6 +289,7 @@ class _Entry:
 def _summary(doc: str | None) -> str | None:
     if not doc:
         return None
+    import inspect  # on first use: keeps `import mlxinit` light
     for line in inspect.cleandoc(doc).splitlines():
         if line.strip():
             return line.strip()
@@ -891,8 +935,10 @@ class Registry:
             config["seed"] = seed
         elif key is not None:
             config["key"] = [int(v) for v in key.tolist()]
-        with contextlib.suppress(AttributeError, TypeError):  # e.g. a bound method
+        try:  # noqa: SIM105 - contextlib is not imported at `import mlxinit`
             setattr(init, CONFIG_ATTR, config)
+        except (AttributeError, TypeError):  # e.g. a bound method
+            pass
         if memo is not None and len(self._built) < _MEMO_SIZE:
             self._built[memo] = init
         return init
@@ -1066,6 +1112,7 @@ class Registry:
             names.add(e.name if _names.key(e.name) in self._plugins.plain else e.qualified)
         if pattern is not None:
             pat = pattern.lower()
+            import fnmatch
             names = {n for n in names if fnmatch.fnmatchcase(n.lower(), pat)}
         return sorted(names)
 
@@ -1079,6 +1126,7 @@ class Registry:
         params: tuple[ParamInfo, ...] | None = None
         doc = summary = None
         if factory is not None:
+            import inspect  # on first use: keeps `import mlxinit` light
             doc = inspect.getdoc(factory)
             summary = _summary(doc)
             params = _param_infos(factory)
@@ -1229,6 +1277,7 @@ def _seeded(init: Callable[..., Any], base_key: Any) -> Callable[..., Any]:
 
 def _param_infos(factory: Callable[..., Any]) -> tuple[ParamInfo, ...]:
     try:
+        import inspect  # on first use: keeps `import mlxinit` light
         sig = inspect.signature(factory)
     except (TypeError, ValueError):
         return ()

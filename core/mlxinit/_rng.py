@@ -11,8 +11,7 @@ Third-party initializers get the same guarantee by drawing with ``key=draw_key()
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 
 import mlx.core as mx
@@ -42,9 +41,8 @@ def draw_key() -> mx.array | None:
     return None if s is None else s.next()
 
 
-@contextmanager
-def keyed(key: mx.array) -> Iterator[None]:
-    """Make every random draw inside the block come from ``key``.
+class keyed:
+    """Make every random draw inside the ``with`` block come from ``key``.
 
     Draws that ask :func:`draw_key` (every built-in) get the counter-keyed stream.
     Initializers that draw from MLX's global generator (third-party code calling
@@ -54,15 +52,20 @@ def keyed(key: mx.array) -> Iterator[None]:
     is process-wide: do not run seeded initializers concurrently with unseeded draws
     in other threads.)
     """
-    saved = _seed_of(mx.random.state[0])  # type: ignore[index]
-    sub = mx.random.split(key, 2)[1]
-    mx.random.seed(_seed_of(sub))
-    token = _current.set(_Stream(key))
-    try:
-        yield
-    finally:
-        _current.reset(token)
-        mx.random.seed(saved)
+
+    __slots__ = ("_key", "_saved", "_token")
+
+    def __init__(self, key: mx.array) -> None:
+        self._key = key
+
+    def __enter__(self) -> None:
+        self._saved = _seed_of(mx.random.state[0])  # type: ignore[index]
+        mx.random.seed(_seed_of(mx.random.split(self._key, 2)[1]))
+        self._token = _current.set(_Stream(self._key))
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+        mx.random.seed(self._saved)
 
 
 def _seed_of(key: mx.array) -> int:
