@@ -19,6 +19,7 @@ from mlxinit.validate import check_choice, check_real, compute_fans
 Init = Callable[..., mx.array]
 
 _TORCH_MODES = ("fan_in", "fan_out")
+_DISPLAY = {"keras": "Keras", "jax": "JAX"}
 
 
 def _attach(init: Init, expected: Callable[[tuple[int, ...]], float]) -> Init:
@@ -194,10 +195,10 @@ def _variance_scaling_factory(
         )
 
     variance_scaling.__doc__ = (
-        f"{framework.capitalize()} ``VarianceScaling``: variance ``scale / n`` with n from ``mode``.\n\n"
+        f"{_DISPLAY[framework]} ``VarianceScaling``: variance ``scale / n`` with n from ``mode``.\n\n"
         "The truncated normal is cut at ±2σ with σ = sqrt(scale / n) / 0.87962566103423978, so the\n"
         "std after truncation is sqrt(scale / n), exactly as "
-        f"{framework.capitalize()} does. Fans use MLX's layout.\n\n"
+        f"{_DISPLAY[framework]} does. Fans use MLX's layout.\n\n"
         "Args:\n"
         "    scale: positive scale. Default: ``1.0``.\n"
         f"    mode: one of {', '.join(modes)}. Default: ``\"fan_in\"``.\n"
@@ -216,7 +217,7 @@ def _preset_factory(
         return base(scale=scale, mode=mode, distribution=dist, dtype=dtype)
 
     factory.__doc__ = (
-        f"{framework.capitalize()}'s initializer: variance scaling with scale={scale}, mode={mode!r}, "
+        f"{_DISPLAY[framework]}'s initializer: variance scaling with scale={scale}, mode={mode!r}, "
         f"a {label} distribution.\n\nSame as ``{framework}:variance_scaling(scale={scale}, mode={mode!r}, "
         f"distribution={dist!r})``."
     )
