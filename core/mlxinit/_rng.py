@@ -131,7 +131,7 @@ def normal(
 ) -> mx.array:
     """``mx.random.normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
     if key is None:
-        return mx.random.normal(shape=list(shape), dtype=dtype, loc=loc, scale=scale)
+        return mx.random.normal(shape=shape, dtype=dtype, loc=loc, scale=scale)
     return tiled(lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=loc, scale=scale, key=k), shape, key)
 
 
@@ -144,7 +144,7 @@ def uniform(
 ) -> mx.array:
     """``mx.random.uniform``; with a key, drawn tile by tile (see :func:`tiled`)."""
     if key is None:
-        return mx.random.uniform(low, high, list(shape), dtype=dtype)
+        return mx.random.uniform(low, high, shape, dtype=dtype)
     return tiled(lambda s, k: mx.random.uniform(low, high, list(s), dtype=dtype, key=k), shape, key)
 
 
@@ -157,5 +157,5 @@ def truncated_normal(
 ) -> mx.array:
     """``mx.random.truncated_normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
     if key is None:
-        return mx.random.truncated_normal(lower, upper, list(shape), dtype=dtype)
+        return mx.random.truncated_normal(lower, upper, shape, dtype=dtype)
     return tiled(lambda s, k: mx.random.truncated_normal(lower, upper, list(s), dtype=dtype, key=k), shape, key)
