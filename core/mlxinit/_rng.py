@@ -125,14 +125,21 @@ def tiled(draw: Callable[[tuple[int, int], mx.array], mx.array], shape: Sequence
 def normal(
     shape: Sequence[int] = (),
     dtype: mx.Dtype = mx.float32,
-    loc: float = 0.0,
+    loc: float | None = None,
     scale: float = 1.0,
     key: mx.array | None = None,
 ) -> mx.array:
-    """``mx.random.normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
+    """``mx.random.normal``; with a key, drawn tile by tile (see :func:`tiled`).
+
+    ``loc=None`` leaves ``loc`` out of the MLX call (as ``mlx.nn.init``'s fan-based
+    initializers do): passing ``loc=0.0`` adds an operation to the graph.
+    """
     if key is None:
+        if loc is None:
+            return mx.random.normal(shape=shape, dtype=dtype, scale=scale)
         return mx.random.normal(shape=shape, dtype=dtype, loc=loc, scale=scale)
-    return tiled(lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=loc, scale=scale, key=k), shape, key)
+    shift = 0.0 if loc is None else loc
+    return tiled(lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=shift, scale=scale, key=k), shape, key)
 
 
 def uniform(
