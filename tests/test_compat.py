@@ -250,3 +250,12 @@ def test_presets_follow_the_plugin_controls(monkeypatch: pytest.MonkeyPatch) -> 
     assert "gpt2" not in mlxinit.available_presets()
     monkeypatch.setenv("MLXINIT_PLUGINS", "mlxinit-compat")
     assert "gpt2" in mlxinit.available_presets()
+
+
+def test_a_recipe_built_on_a_builtin_does_not_relabel_the_shared_builtin() -> None:
+    """torch:xavier_normal wraps glorot_normal; each keeps its own config for serialize()."""
+    t = mlxinit.get("torch:xavier_normal")
+    g = mlxinit.get("glorot_normal", gain=1.0, dtype="float32")
+    assert mlxinit.serialize(t) == {"name": "torch:xavier_normal"}
+    assert mlxinit.serialize(g) == {"name": "glorot_normal", "gain": 1.0, "dtype": "float32"}
+    assert mlxinit.serialize(mlxinit.get(mlxinit.serialize(t))) == {"name": "torch:xavier_normal"}

@@ -922,6 +922,10 @@ class Registry:
             if built is not None:
                 return built
         init = self._build(entry, dt, params)
+        if entry.source != BUILTIN and hasattr(init, CONFIG_ATTR):
+            # The factory returned an initializer built by get() (maybe shared through the
+            # built-in reuse): give this name its own object rather than relabel that one.
+            init = _delegate(init)
         base_key = _stream_key(entry.name, seed, key) if (seed is not None or key is not None) else None
         if base_key is not None:
             init = _seeded(init, base_key)
@@ -1200,6 +1204,20 @@ class Registry:
 #: How many built-in closures a registry keeps for reuse.
 _MEMO_SIZE = 1024
 _MEMO_TYPES = (int, str, bool, type(None))
+
+
+def _delegate(inner: Callable[..., Any]) -> Callable[..., Any]:
+    """A new function that calls ``inner`` (and promises the same std)."""
+
+    def init(a: Any, *args: Any, **kwargs: Any) -> Any:
+        return inner(a, *args, **kwargs)
+
+    expected = getattr(inner, "expected_std", None)
+    if expected is not None:
+        init.expected_std = expected  # type: ignore[attr-defined]
+    init.__wrapped__ = inner  # type: ignore[attr-defined]
+    init.__doc__ = inner.__doc__
+    return init
 
 
 def _memo_key(entry: _Entry, dtype: Any, params: dict[str, Any]) -> Any:
