@@ -47,3 +47,30 @@ def test_unseeded_draws_are_plain_mlx_draws() -> None:
     mx.random.seed(4)
     b = mx.random.normal((33, 17), scale=2.0)
     assert mx.array_equal(a, b).item()
+
+
+def test_plugin_initializers_drawing_through_sampling_are_tile_keyed() -> None:
+    """mlxinit.sampling gives plugin initializers the built-ins' seeded scheme."""
+    init = mlxinit.get("torch:kaiming_uniform", seed=5)
+    w = init(mx.zeros((300, 40)))
+    _, sub = mx.random.split(mx.random.key(5))
+    bound = (2.0**0.5) * (3.0 / 40) ** 0.5
+    expected = _rng.tiled(
+        lambda s, k: mx.random.uniform(-bound, bound, list(s), key=k), (300, 40), mx.random.split(sub, 1)[0]
+    )
+    assert mx.allclose(w, expected, rtol=0, atol=1e-7).item()
+
+
+def test_sampling_is_mx_random_without_a_seed() -> None:
+    """Unseeded, mlxinit.sampling draws exactly what mx.random draws."""
+    from mlxinit import sampling
+
+    mx.random.seed(9)
+    a = (sampling.normal((5, 3), scale=2.0), sampling.uniform(-1.0, 1.0, (4,)), sampling.truncated_normal(-1, 1, (6,)))
+    mx.random.seed(9)
+    b = (
+        mx.random.normal((5, 3), scale=2.0),
+        mx.random.uniform(-1.0, 1.0, (4,)),
+        mx.random.truncated_normal(-1, 1, (6,)),
+    )
+    assert all(mx.array_equal(x, y).item() for x, y in zip(a, b, strict=True))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import mlx.core as mx
 
-from mlxinit import InvalidParameterError
+from mlxinit import InvalidParameterError, sampling
 
 
 def scaled_normal(*, std: float = 0.02, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
@@ -20,7 +20,7 @@ def scaled_normal(*, std: float = 0.02, dtype: mx.Dtype = mx.float32) -> Callabl
         raise InvalidParameterError("scaled_normal", "std", "a number > 0", std)
 
     def init(a: mx.array) -> mx.array:
-        return mx.random.normal(a.shape, dtype=dtype) * std
+        return sampling.normal(a.shape, scale=std, dtype=dtype)
 
     return init
 

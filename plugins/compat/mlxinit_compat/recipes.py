@@ -14,6 +14,7 @@ from typing import Any
 import mlx.core as mx
 
 import mlxinit
+from mlxinit import sampling
 from mlxinit.validate import check_choice, check_real, compute_fans
 
 Init = Callable[..., mx.array]
@@ -60,7 +61,7 @@ def kaiming_normal(
 
     def init(w: mx.array) -> mx.array:
         std = gain / math.sqrt(_torch_fan(w.shape, mode, name))
-        return mx.random.normal(shape=w.shape, scale=std, dtype=dtype, key=mlxinit.draw_key())
+        return sampling.normal(w.shape, scale=std, dtype=dtype)
 
     return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)))
 
@@ -82,7 +83,7 @@ def kaiming_uniform(
 
     def init(w: mx.array) -> mx.array:
         bound = gain * math.sqrt(3.0 / _torch_fan(w.shape, mode, name))
-        return mx.random.uniform(-bound, bound, w.shape, dtype=dtype, key=mlxinit.draw_key())
+        return sampling.uniform(-bound, bound, w.shape, dtype=dtype)
 
     return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)))
 
@@ -158,7 +159,7 @@ def linear_default(fan_in: int | None = None, *, dtype: mx.Dtype = mx.float32) -
 
     def init(w: mx.array) -> mx.array:
         bound = 1.0 / math.sqrt(fan(w.shape))
-        return mx.random.uniform(-bound, bound, w.shape, dtype=dtype, key=mlxinit.draw_key())
+        return sampling.uniform(-bound, bound, w.shape, dtype=dtype)
 
     return _attach(init, lambda s: 1.0 / math.sqrt(3.0 * fan(s)))
 
