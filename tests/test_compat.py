@@ -259,3 +259,20 @@ def test_a_recipe_built_on_a_builtin_does_not_relabel_the_shared_builtin() -> No
     assert mlxinit.serialize(t) == {"name": "torch:xavier_normal"}
     assert mlxinit.serialize(g) == {"name": "glorot_normal", "gain": 1.0, "dtype": "float32"}
     assert mlxinit.serialize(mlxinit.get(mlxinit.serialize(t))) == {"name": "torch:xavier_normal"}
+
+
+def test_check_plugin_passes_for_a_distribution_with_several_namespaces() -> None:
+    """check_plugin resolves namespaced names as listed ('keras:he_normal'), not by distribution."""
+    from mlxinit.testing import check_plugin
+
+    result = check_plugin("mlxinit-compat")
+    assert result.ok, result.format()
+    assert "  PASS  keras:he_normal" in result.format()
+
+
+def test_one_distribution_offering_a_name_twice_is_explained() -> None:
+    """The distribution-qualified name is ambiguous between its namespaces; the error names them."""
+    with pytest.raises(mlxinit.InitializerConflictError, match=r"more than once by mlxinit-compat") as info:
+        mlxinit.get("mlxinit-compat:he_normal")
+    assert "'jax:he_normal' and 'keras:he_normal'" in str(info.value)
+    assert "prefer" not in str(info.value)

@@ -85,14 +85,22 @@ class InitializerConflictError(MlxinitError, LookupError):
     def __init__(self, name: str, providers: Sequence[tuple[str, str | None, str]]) -> None:
         self.name = name
         self.providers = list(providers)
-        who = ", ".join(f"{d} {v or '(unknown version)'}" for d, v, _ in self.providers)
         choices = " or ".join(repr(q) for _, _, q in self.providers)
-        first = self.providers[0][0] if self.providers else "DIST"
-        super().__init__(
-            f"Initializer name {name!r} is provided by several distributions: {who}. "
-            f"Use a qualified name ({choices}), or choose one with "
-            f"mlxinit.prefer({name!r}, {first!r}) or MLXINIT_PREFER={name}={first}."
-        )
+        dists = {d for d, _, _ in self.providers}
+        if len(dists) == 1 and len(self.providers) > 1:
+            # One distribution offers the name under several namespaces of its own.
+            d, v, _ = self.providers[0]
+            first = self.providers[0][2].rpartition(":")[0]
+            claim = f"is provided more than once by {d} {v or '(unknown version)'}"
+            claim += f", as {choices.replace(' or ', ' and ')}"
+        else:
+            who = ", ".join(f"{d} {v or '(unknown version)'}" for d, v, _ in self.providers)
+            first = self.providers[0][0] if self.providers else "DIST"
+            claim = f"is provided by several distributions: {who}"
+        advice = f"Use a qualified name ({choices})"
+        if ":" not in name:  # preferences settle plain names only
+            advice += f", or choose one with mlxinit.prefer({name!r}, {first!r}) or MLXINIT_PREFER={name}={first}"
+        super().__init__(f"Initializer name {name!r} {claim}. {advice}.")
 
 
 class InvalidParameterError(MlxinitError, ValueError):

@@ -1246,7 +1246,7 @@ def _memo_key(entry: _Entry, dtype: Any, params: dict[str, Any]) -> Any:
 
 def _claims(entries: Sequence[_Entry]) -> list[tuple[str, str | None, str]]:
     """``(distribution, version, qualified name)`` of conflicting entries, in a stable order."""
-    return sorted((e.provider.name, e.provider.version, f"{e.provider.name}:{e.name}") for e in entries)
+    return sorted((e.provider.name, e.provider.version, e.qualified) for e in entries)
 
 
 def _stream_key(name: str, seed: Any, key: Any) -> Any:

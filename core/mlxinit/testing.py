@@ -328,8 +328,9 @@ def check_plugin(
 ) -> PluginCheck:
     """Validate a plugin distribution: every name it provides resolves and behaves.
 
-    For each name: it resolves (qualified with the distribution, so conflicts do not
-    matter), its factory builds with its defaults, the initializer returns an
+    For each name: it resolves (qualified with the distribution, or with the namespace
+    the plugin gave it, so conflicts with other distributions do not matter), its
+    factory builds with its defaults, the initializer returns an
     ``mx.array`` of the input's shape in the default dtype (``float32``) and in each of
     ``dtypes`` (``float16`` and ``bfloat16`` by default), and the factory has a docstring.
 
@@ -382,9 +383,11 @@ def check_plugin(
         return PluginCheck(dist_name, None, (), (), (why,))
     plugin = found[0]
     checks = []
-    wanted = [n.rpartition(":")[2] for n in plugin.names] + list(names)
-    for listed, plain in zip([*plugin.names, *names], wanted, strict=True):
-        qualified = f"{plugin.distribution}:{plain}"
+    for listed in [*plugin.names, *names]:
+        # A name the plugin put in a namespace of its own ("keras:he_normal") is checked
+        # as listed; the others are qualified with the distribution, so conflicts with
+        # other distributions do not matter.
+        qualified = listed if ":" in listed else f"{plugin.distribution}:{listed}"
         checks.append(NameCheck(listed, qualified, tuple(_check_name(reg, qualified, shape, want_dtypes))))
     report = reg.plugin_report()  # failures recorded while checking (factories) count too
     plugin = next(p for p in report.plugins if dist_key(p.distribution) == dist_key(dist_name))
