@@ -81,24 +81,17 @@ def interleaved(a: Callable[[], object], b: Callable[[], object], *, calls: int)
     the medians of many single calls compare them fairly.
     """
     pc = time.perf_counter
-    ta, tb = [], []
+    ta: list[float] = []
+    tb: list[float] = []
     for i in range(calls):
-        if i % 2:
-            t0 = pc()
-            b()
-            t1 = pc()
-            a()
-            t2 = pc()
-            tb.append(t1 - t0)
-            ta.append(t2 - t1)
-        else:
-            t0 = pc()
-            a()
-            t1 = pc()
-            b()
-            t2 = pc()
-            ta.append(t1 - t0)
-            tb.append(t2 - t1)
+        (f, tf), (g, tg) = ((b, tb), (a, ta)) if i % 2 else ((a, ta), (b, tb))
+        t0 = pc()
+        f()
+        t1 = pc()
+        g()
+        t2 = pc()
+        tf.append(t1 - t0)
+        tg.append(t2 - t1)
     ma, mb = statistics.median(ta), statistics.median(tb)
     return ma, mb, ma / mb
 

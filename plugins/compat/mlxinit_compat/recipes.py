@@ -40,6 +40,12 @@ def _torch_gain(name: str, nonlinearity: str, a: float) -> float:
         raise mlxinit.InvalidParameterError(name, "nonlinearity", str(e), nonlinearity) from e
 
 
+def _kaiming(name: str, a: float, mode: str, nonlinearity: str) -> tuple[str, float]:
+    """Validate PyTorch's Kaiming parameters; return ``(mode, gain)``."""
+    a = check_real(name, "a", a)
+    return check_choice(name, "mode", mode, _TORCH_MODES), _torch_gain(name, nonlinearity, a)
+
+
 def kaiming_normal(
     a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: mx.Dtype = mx.float32
 ) -> Init:
@@ -55,9 +61,7 @@ def kaiming_normal(
         nonlinearity: a name from :func:`mlxinit.calculate_gain`'s table. Default: ``"leaky_relu"``.
     """
     name = "torch:kaiming_normal"
-    a = check_real(name, "a", a)
-    mode = check_choice(name, "mode", mode, _TORCH_MODES)
-    gain = _torch_gain(name, nonlinearity, a)
+    mode, gain = _kaiming(name, a, mode, nonlinearity)
 
     def init(w: mx.array) -> mx.array:
         std = gain / math.sqrt(_torch_fan(w.shape, mode, name))
@@ -77,9 +81,7 @@ def kaiming_uniform(
         nonlinearity: a name from :func:`mlxinit.calculate_gain`'s table. Default: ``"leaky_relu"``.
     """
     name = "torch:kaiming_uniform"
-    a = check_real(name, "a", a)
-    mode = check_choice(name, "mode", mode, _TORCH_MODES)
-    gain = _torch_gain(name, nonlinearity, a)
+    mode, gain = _kaiming(name, a, mode, nonlinearity)
 
     def init(w: mx.array) -> mx.array:
         bound = gain * math.sqrt(3.0 / _torch_fan(w.shape, mode, name))
