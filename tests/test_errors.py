@@ -361,7 +361,10 @@ def test_shape_errors(
 @pytest.mark.parametrize("identifier", [None, 3, 2.5, ["normal"], ("normal",), b"normal"], ids=repr)
 def test_identifier_of_the_wrong_kind(registry: mlxinit.Registry, identifier: Any) -> None:
     """Neither a name, a mapping nor a callable: InvalidIdentifierError (a TypeError)."""
-    pattern = rf"expected a name, a config mapping with a 'name' key, or a callable; got {re.escape(repr(identifier))}"
+    pattern = (
+        rf"expected a name, a config mapping with a 'name' key, an Initializer or a callable; "
+        rf"got {re.escape(repr(identifier))}"
+    )
     with pytest.raises(TypeError, match=pattern) as info:
         registry.get(identifier)
     assert isinstance(info.value, mlxinit.InvalidIdentifierError)
@@ -386,13 +389,19 @@ def test_malformed_config(registry: mlxinit.Registry, config: dict[Any, Any], pa
         registry.get(config)
 
 
-def test_callable_identifier_is_returned_unchanged(registry: mlxinit.Registry) -> None:
-    """A callable identifier without parameters comes back as is."""
+def test_callable_identifier_is_wrapped_as_it_is(registry: mlxinit.Registry) -> None:
+    """A bare callable comes back wrapped in an Initializer that calls it, and refuses to serialize."""
 
     def mine(a: mx.array) -> mx.array:
-        return mx.zeros(a.shape)
+        return mx.ones(a.shape)
 
-    assert registry.get(mine) is mine
+    init = registry.get(mine)
+    assert isinstance(init, mlxinit.Initializer)
+    assert init.function is mine
+    assert init((2, 2)).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert registry.get(init) is init
+    with pytest.raises(mlxinit.InvalidIdentifierError, match="Cannot serialize"):
+        mlxinit.serialize(init)
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,7 @@ def test_spellings_build_the_same_initializer(
     init = registry.get(spelling, seed=1, **params)
     ref = registry.get(canonical, seed=1, **params)
     assert mx.array_equal(init(a), ref(a)).item()
-    assert init.__mlxinit_config__["name"] == canonical
+    assert init.config["name"] == canonical
 
 
 @pytest.mark.parametrize(

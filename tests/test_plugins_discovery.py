@@ -178,7 +178,7 @@ def test_entry_point_provenance_and_qualified_names() -> None:
     assert str(info.target).endswith(":obj0")
     for name in ("acme-inits:scaled", "acme_inits:scaled", "Acme.Inits:scaled", "acme-inits:Scaled"):
         assert reg.get(name, dtype=mx.float16)(mx.zeros((3, 2))).dtype == mx.float16
-    assert reg.get("acme-inits:scaled").__mlxinit_config__["name"] == "Acme_Inits:scaled"  # type: ignore[attr-defined]
+    assert reg.get("acme-inits:scaled").config["name"] == "Acme_Inits:scaled"  # type: ignore[attr-defined]
 
 
 def test_hook_registers_with_aliases_and_namespace() -> None:

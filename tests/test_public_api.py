@@ -181,7 +181,7 @@ NEW_USER = textwrap.dedent(
 
     # reproducible with a seed, and the config rebuilds it
     a = mlxinit.get("glorot_uniform", seed=0)
-    b = mlxinit.get(a.__mlxinit_config__)
+    b = mlxinit.get(a.config)
     assert mx.array_equal(a(mx.zeros((4, 4))), b(mx.zeros((4, 4)))).item()
 
     # a custom initializer

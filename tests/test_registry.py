@@ -348,7 +348,7 @@ def test_config_with_seed_rebuilds_the_same_values(
     """The config attached to a seeded initializer rebuilds it value for value."""
     a = mx.zeros((8, 6))
     init = registry.get(name, dtype=dtype, seed=11, **params)
-    config = init.__mlxinit_config__
+    config = init.config
     expected = {"name": name, **params, "seed": 11}
     if dtype is not None:
         expected["dtype"] = "bfloat16"
@@ -362,7 +362,7 @@ def test_config_with_key_rebuilds_the_same_values(registry: mlxinit.Registry) ->
     """A key is recorded as two integers in the config, and rebuilds the same stream."""
     a = mx.zeros((8, 6))
     init = registry.get("glorot_uniform", key=mx.random.key(2**40 + 5))
-    config = init.__mlxinit_config__
+    config = init.config
     assert config["key"] == [int(v) for v in mx.random.key(2**40 + 5).tolist()]
     assert _equal(registry.get(config)(a), init(a))
 
@@ -372,7 +372,7 @@ def test_config_is_plain_data(registry: mlxinit.Registry) -> None:
     import json
 
     init = registry.get("Xavier Uniform", dtype=mx.float16, gain=2.0, seed=1)
-    assert json.loads(json.dumps(init.__mlxinit_config__)) == {
+    assert json.loads(json.dumps(mlxinit.serialize(init))) == {
         "name": "glorot_uniform",
         "gain": 2.0,
         "dtype": "float16",

@@ -29,6 +29,7 @@ from ._errors import InvalidIdentifierError as InvalidIdentifierError
 from ._errors import InvalidParameterError as InvalidParameterError
 from ._errors import MissingParameterError as MissingParameterError
 from ._errors import MlxinitError as MlxinitError
+from ._errors import MlxinitWarning as MlxinitWarning
 from ._errors import ParameterTypeError as ParameterTypeError
 from ._errors import PluginError as PluginError
 from ._errors import RegistrationError as RegistrationError
@@ -38,16 +39,16 @@ from ._errors import UnknownNonlinearityError as UnknownNonlinearityError
 from ._errors import UnknownParameterError as UnknownParameterError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
+from ._initializer import Distribution as Distribution
+from ._initializer import Fill as Fill
+from ._initializer import Initializer as Initializer
 from ._registry import InitializerInfo as InitializerInfo
-from ._registry import MlxinitWarning as MlxinitWarning
 from ._registry import ParamInfo as ParamInfo
 from ._registry import PluginFailure as PluginFailure
 from ._registry import PluginInfo as PluginInfo
 from ._registry import PluginReport as PluginReport
 from ._registry import Registrar as Registrar
 from ._registry import Registry as Registry
-from ._rng import draw_key as draw_key
-from ._typing import Initializer as Initializer
 from ._typing import InitializerFactory as InitializerFactory
 
 if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
@@ -65,8 +66,10 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
 __all__ = [
     "ApplyReport",
     "ApplyRow",
+    "Distribution",
     "DtypeError",
     "FactoryError",
+    "Fill",
     "Initializer",
     "InitializerConflictError",
     "InitializerFactory",
@@ -98,7 +101,6 @@ __all__ = [
     "calculate_gain",
     "compute_fans",
     "default_registry",
-    "draw_key",
     "get",
     "hookimpl",
     "info",

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._initializer import Initializer
 from ._registry import InitializerInfo, PluginReport, Registry
 
 __all__ = [
@@ -47,8 +48,8 @@ def set_default_registry(registry: Registry | None) -> Registry | None:
     return old
 
 
-def get(identifier: Any, *, dtype: Any = None, **params: Any) -> Callable[..., Any]:
-    """Resolve a name, config mapping or callable to an initializer ``init(a) -> mx.array``.
+def get(identifier: Any, *, dtype: Any = None, **params: Any) -> Initializer:
+    """Resolve a name, config mapping, initializer or callable to an :class:`mlxinit.Initializer`.
 
     See :meth:`Registry.get`.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import mlx.core as mx
 
+from . import _rng
 from ._errors import InvalidIdentifierError, MlxinitError, RegistrationError, UnknownInitializerError
+from ._initializer import Initializer, wrap_callable
 from ._names import close_matches, key
 
 if TYPE_CHECKING:
@@ -165,8 +166,7 @@ def param_key(seed: int, path: str) -> mx.array:
     It depends only on ``seed`` and the parameter's dotted ``path`` (BLAKE2b of both),
     so adding layers or traversing in another order changes no other parameter.
     """
-    digest = hashlib.blake2b(f"{seed}\x00{path}".encode(), digest_size=8).digest()
-    return mx.random.key(int.from_bytes(digest, "little"))
+    return _rng.path_key(seed, path)
 
 
 # ----------------------------------------------------------------------------- report
@@ -235,9 +235,8 @@ def _describe(ident: Any) -> str:
     if isinstance(ident, Mapping):
         rest = ", ".join(f"{k}={v!r}" for k, v in ident.items() if k != "name")
         return f"{ident.get('name')}({rest})"
-    cfg = getattr(ident, "__mlxinit_config__", None)
-    if cfg:
-        return _describe(cfg)
+    if isinstance(ident, Initializer):
+        return _describe(dict(ident.config)) if ident.serializable else ident.name
     return getattr(ident, "__qualname__", None) or repr(ident)
 
 
@@ -482,15 +481,13 @@ def apply(
         raise UncoveredParametersError(uncovered)
 
     # Build every initializer first, so a bad identifier changes nothing.
-    built: dict[tuple[int, Any], Callable[..., Any]] = {}
+    built: dict[tuple[int, Any], Initializer] = {}
     for _, value, rule, _ in plan:
         if rule is None:
             continue
         bk = (id(rule), value.dtype)
         if bk not in built:
             built[bk] = _build(reg, rule, value.dtype)
-
-    from ._rng import keyed
 
     # Build every new array lazily first (shape and parameter errors surface here, before
     # any parameter changes), then evaluate and swap them in one at a time.
@@ -501,12 +498,11 @@ def apply(
             rows.append(ApplyRow(path, "", "", tuple(value.shape), _dtype_str(value.dtype), status))
             continue
         init = built[(id(rule), value.dtype)]
+        base = _own_base(init)
+        if base is None:
+            base = seed
         try:
-            if seed is not None:
-                with keyed(param_key(seed, path)):
-                    new = init(value)
-            else:
-                new = init(value)
+            new = init(value) if base is None else init(value, key=_rng.path_key(base, path))
         except MlxinitError as e:
             _note(e, f"(while initializing {path!r} with the rule {rule.label!r})")
             raise
@@ -519,10 +515,8 @@ def apply(
             new = new.astype(value.dtype)
         fresh.append((path, new))
         promised = None
-        expected = getattr(init, "expected_std", None)
-        if expected is not None:
-            with contextlib.suppress(Exception):
-                promised = float(expected(tuple(value.shape)))
+        with contextlib.suppress(MlxinitError):
+            promised = init.expected_std(tuple(value.shape))
         rows.append(
             ApplyRow(
                 path, _describe(rule.identifier), rule.label, tuple(new.shape), _dtype_str(new.dtype), status, promised
@@ -549,16 +543,24 @@ def _dtype_str(dtype: mx.Dtype) -> str:
     return str(dtype).removeprefix("mlx.core.")
 
 
-def _build(reg: Registry, rule: _Rule, dtype: mx.Dtype) -> Callable[..., Any]:
+def _own_base(init: Initializer) -> int | mx.array | None:
+    """The seed (or key) an initializer was built with: its parameters are keyed by it and their paths."""
+    if init.seed is not None:
+        return init.seed
+    k = init.config.get("key")
+    if isinstance(k, (list, tuple)):
+        return mx.array(k, dtype=mx.uint32)
+    return None
+
+
+def _build(reg: Registry, rule: _Rule, dtype: mx.Dtype) -> Initializer:
     ident = rule.identifier
     try:
+        if isinstance(ident, Initializer):
+            # Rebuilt from its config (seed included) so that it yields this parameter's dtype.
+            return reg.get(ident, dtype=dtype) if ident.serializable else ident
         if callable(ident) and not isinstance(ident, (str, Mapping)):
-            cfg = getattr(ident, "__mlxinit_config__", None)
-            if cfg is None:
-                return ident  # type: ignore[no-any-return]
-            # Rebuild from its config so it yields this parameter's dtype.
-            cfg = {k: v for k, v in cfg.items() if k not in ("dtype", "seed", "key")}
-            return reg.get(cfg, dtype=dtype)
+            return wrap_callable(ident)
         if isinstance(ident, Mapping):
             ident = {k: v for k, v in ident.items() if k != "dtype"}
         return reg.get(ident, dtype=dtype)
@@ -572,24 +574,23 @@ def _note(e: BaseException, note: str) -> None:
         e.add_note(note)
 
 
-def serialize(init: Callable[..., Any]) -> dict[str, Any]:
-    """A JSON-safe dict (name, params, dtype, seed or key) that rebuilds ``init``.
+def serialize(init: Initializer) -> dict[str, Any]:
+    """``dict(init.config)``: a JSON-safe dict (name, params, dtype, seed or key) that rebuilds ``init``.
 
-    ``mlxinit.get(serialize(init))`` builds an initializer that produces the same values
-    for the same seed.
+    ``mlxinit.get(serialize(init)) == init``, and it produces the same values for the same seed.
 
     Raises:
-        InvalidIdentifierError: ``init`` was not built by :func:`mlxinit.get`, or a
-            parameter is not JSON-safe.
+        InvalidIdentifierError: ``init`` is not an :class:`Initializer` built from a name,
+            or a parameter is not JSON-safe.
     """
     import json
 
-    cfg = getattr(init, "__mlxinit_config__", None)
-    if cfg is None:
+    if not isinstance(init, Initializer) or not init.serializable:
         raise InvalidIdentifierError(
-            f"Cannot serialize {init!r}: expected an initializer built by mlxinit.get(...), "
+            f"Cannot serialize {init!r}: expected an initializer built by mlxinit.get(name or config), "
             "which records its name and parameters."
         )
+    cfg = dict(init.config)
     try:
         json.dumps(cfg)
     except (TypeError, ValueError) as e:

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
@@ -462,12 +462,11 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
     shape = tuple(args.shape)
     dtype = resolve_dtype(args.dtype) or mx.float32
     init = mlxinit.get(args.name, dtype=args.dtype, seed=args.seed, **params)
-    config = dict(getattr(init, "__mlxinit_config__", {"name": args.name}))
+    config = dict(init.config)
     w = init(mx.zeros(shape, dtype=dtype))
     mx.eval(w)
     stats = _stats(w)
-    promised_fn: Callable[[tuple[int, ...]], float] | None = getattr(init, "expected_std", None)
-    promised = None if promised_fn is None else float(promised_fn(shape))
+    promised = init.expected_std(shape)
     out = {
         "name": config.get("name", args.name),
         "config": config,
@@ -478,9 +477,9 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
         "plot": args.plot,
     }
     if args.plot:
-        from ._plot import plot_distribution
+        from ._plot import density, plot_distribution
 
-        plot_distribution(w, config, promised, args.plot)
+        plot_distribution(w, config, promised, args.plot, dens=density(init, shape))
     if args.json:
         _json(out)
         return 0

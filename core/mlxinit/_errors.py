@@ -19,6 +19,7 @@ __all__ = [
     "InvalidParameterError",
     "MissingParameterError",
     "MlxinitError",
+    "MlxinitWarning",
     "ParameterTypeError",
     "PluginError",
     "RegistrationError",
@@ -39,6 +40,11 @@ def _did_you_mean(possibilities: Sequence[str]) -> str:
 
 class MlxinitError(Exception):
     """Root of every error mlxinit raises on purpose."""
+
+
+class MlxinitWarning(UserWarning):
+    """Something mlxinit did that you may not expect: a plugin claiming a reserved name, a keyed
+    draw of a closure that takes no key."""
 
 
 class UnknownInitializerError(MlxinitError, LookupError):

@@ -8,21 +8,20 @@ Used by ``mlxinit sample --plot`` and by the documentation build.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import MlxinitError
+from .sampling import truncated_std
+
+if TYPE_CHECKING:
+    from ._initializer import Initializer
 
 __all__ = ["Density", "PlotDependencyError", "density", "plot_distribution", "require_matplotlib"]
 
 INSTALL_HINT = "pip install 'mlxinit[plot]'"
 
-#: Standard deviation of N(0, 1) truncated to [-2, 2] (Keras/JAX's correction).
-_TRUNCATED_STD_2 = 0.87962566103423978
-
-_NORMAL = frozenset({"normal", "glorot_normal", "he_normal", "lecun_normal"})
-_UNIFORM_CENTRED = frozenset({"glorot_uniform", "he_uniform", "lecun_uniform"})
 
 
 class PlotDependencyError(MlxinitError, ImportError):
@@ -87,44 +86,34 @@ def _uniform(low: float, high: float) -> Density:
     return Density("uniform", f"U({low:.3g}, {high:.3g})", low, high, pdf)
 
 
-def density(config: Mapping[str, Any], expected_std: float | None) -> Density | None:
-    """The theoretical density of a built-in initializer, from its config and promised std.
+def density(init: Initializer, shape: Sequence[int]) -> Density | None:
+    """The theoretical density of ``init``'s values for an array of ``shape``, from what it promises.
 
-    ``config`` is what :func:`mlxinit.get` attaches to the closure (``__mlxinit_config__``);
-    ``expected_std`` is ``init.expected_std(shape)``. Returns ``None`` where the kind is
-    not known (plugins, constants, structured and sparse initializers).
+    Read from :attr:`Initializer.distribution`, :attr:`~Initializer.mean`,
+    :attr:`~Initializer.truncation` and :meth:`~Initializer.expected_std`, so plugins that
+    declare them (with :class:`mlxinit.Fill`) get a density too. Returns ``None`` where
+    nothing is promised, and for constants, structured and sparse initializers.
 
     Example:
-        >>> density({"name": "uniform", "low": -1.0, "high": 1.0}, 0.577).label
+        >>> import mlxinit
+        >>> density(mlxinit.get("uniform", low=-1.0, high=1.0), (8, 8)).label
         'U(-1, 1)'
-        >>> density({"name": "orthogonal"}, 0.1) is None
+        >>> density(mlxinit.get("orthogonal"), (8, 8)) is None
         True
     """
-    name = str(config.get("name", ""))
-    std = expected_std
-    if name == "uniform":
-        low, high = float(config.get("low", 0.0)), float(config.get("high", 1.0))
-        return _uniform(low, high) if high > low else None
-    if name == "truncated_normal":
-        s = float(config.get("std", 1.0))
-        if s <= 0:
-            return None
-        lower, upper = float(config.get("lower", -2.0)), float(config.get("upper", 2.0))
-        return _truncated(float(config.get("mean", 0.0)), s, lower, upper)
+    kind = init.distribution
+    std = init.expected_std(shape)
     if std is None or not std > 0:
         return None
-    if name in _NORMAL:
-        return _normal(float(config.get("mean", 0.0)) if name == "normal" else 0.0, std)
-    if name in _UNIFORM_CENTRED:
+    if kind == "truncated_normal" and init.truncation is not None:
+        lower, upper = init.truncation
+        s = truncated_std(lower, upper)
+        return _truncated(init.mean, std / s, lower, upper) if s > 0 else None
+    if kind == "normal":
+        return _normal(init.mean, std)
+    if kind == "uniform":
         limit = math.sqrt(3.0) * std
-        return _uniform(-limit, limit)
-    if name == "variance_scaling":
-        dist = config.get("distribution", "truncated_normal")
-        if dist == "normal":
-            return _normal(0.0, std)
-        if dist == "uniform":
-            return _uniform(-math.sqrt(3.0) * std, math.sqrt(3.0) * std)
-        return _truncated(0.0, std / _TRUNCATED_STD_2, -2.0, 2.0)
+        return _uniform(init.mean - limit, init.mean + limit)
     return None
 
 
@@ -136,6 +125,7 @@ def plot_distribution(
     *,
     bins: int = 80,
     title: str | None = None,
+    dens: Density | None = None,
 ) -> None:
     """Write a PNG histogram of ``values`` with the theoretical density overlaid.
 
@@ -144,8 +134,9 @@ def plot_distribution(
 
     Args:
         values: an ``mx.array`` (any floating dtype) or anything numpy accepts.
-        config: the initializer's config (``init.__mlxinit_config__``).
+        config: the initializer's config (``init.config``), for the title.
         expected_std: the std the initializer promises for this shape, or ``None``.
+        dens: the theoretical density to overlay (see :func:`density`), or ``None``.
         path: the PNG file to write.
         bins: number of histogram bins.
         title: the figure title; the config by default.
@@ -174,7 +165,6 @@ def plot_distribution(
         lo, hi = float(x.min()), float(x.max())
         span = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
         ax.hist(x, bins=bins, range=span, density=True, color="#8fb3d9", edgecolor="none", label="samples")
-    dens = density(config, expected_std)
     if dens is not None:
         pad = 0.05 * (dens.high - dens.low)
         grid = np.linspace(dens.low - pad, dens.high + pad, 400)

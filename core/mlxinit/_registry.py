@@ -9,18 +9,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _names
-from ._dtypes import resolve_dtype
+from ._build import RESERVED_PARAMS, build, split_config
 from ._errors import (
-    FactoryError,
     InitializerConflictError,
     InvalidIdentifierError,
-    MissingParameterError,
     MlxinitError,
+    MlxinitWarning,
     PluginError,
     RegistrationError,
     UnknownInitializerError,
-    UnknownParameterError,
 )
+from ._initializer import Initializer, wrap_callable
 
 if TYPE_CHECKING:
     from ._discovery import DiscoveryResult, DistributionSource
@@ -42,13 +41,7 @@ ENTRY_POINT = "entry-point"
 HOOK = "hook"
 
 #: Keywords of a factory that are not hyper-parameters.
-_RESERVED_PARAMS = frozenset({"dtype", "seed", "key"})
-#: Attribute under which a built initializer records how to rebuild it.
-CONFIG_ATTR = "__mlxinit_config__"
-
-
-class MlxinitWarning(UserWarning):
-    """Warnings about plugins: reserved names, shadowed names."""
+_RESERVED_PARAMS = RESERVED_PARAMS
 
 
 class ParamInfo(NamedTuple):
@@ -382,8 +375,6 @@ class Registry:
         self._blocked: set[str] = set()
         self._preferences: dict[str, str] = {}
         self._cache: dict[str, _Entry] = {}
-        #: built-in initializers already built, by (entry, dtype, params): see ``_memo_key``
-        self._built: dict[Any, Callable[..., Any]] = {}
         if builtins:
             from ._discovery import register_builtins
 
@@ -872,16 +863,18 @@ class Registry:
         seed: int | None = None,
         key: Any = None,
         **params: Any,
-    ) -> Callable[..., Any]:
-        """Resolve ``identifier`` to an initializer ``init(a) -> mx.array``.
+    ) -> Initializer:
+        """Resolve ``identifier`` to an :class:`mlxinit.Initializer`.
 
         Args:
             identifier: a name (``"he_normal"``, ``"HeNormal"``, ``"acme-inits:scaled"``),
                 a config mapping (``{"name": "uniform", "low": -0.1, "dtype": "bf16"}``),
-                or an initializer callable, returned unchanged.
+                an :class:`mlxinit.Initializer` (returned as is, or rebuilt from its config
+                with what is given here), or a bare callable (wrapped, not serializable).
             dtype: an ``mx.Dtype`` or its name; the factory's default (``float32``) if ``None``.
-            seed: an ``int`` in ``[0, 2**64)``: the initializer draws from its own key stream,
-                independent of MLX's global generator (see :ref:`seeds`).
+            seed: an ``int`` in ``[0, 2**64)``: the initializer draws from its own key stream
+                (call ``i`` uses the ``i``-th key split off ``mx.random.key(seed)``), never from
+                MLX's global generator (see :ref:`seeds`).
             key: an ``mx.random.key(...)`` to use instead of ``seed``.
             **params: hyper-parameters for the factory; they override a config's.
 
@@ -895,10 +888,13 @@ class Registry:
         """
         if isinstance(identifier, str):
             entry = self._cache.get(identifier) or self._resolve(identifier)
+        elif isinstance(identifier, Initializer) and identifier.serializable:
+            if dtype is None and seed is None and key is None and not params:
+                return identifier
+            identifier, dtype, seed, key, params = split_config(identifier.config, dtype, seed, key, params)
+            entry = self._resolve(identifier)
         elif isinstance(identifier, Mapping):
-            identifier, dtype, seed, key, params = self._from_config(
-                identifier, dtype, seed, key, params
-            )
+            identifier, dtype, seed, key, params = split_config(identifier, dtype, seed, key, params)
             entry = self._resolve(identifier)
         elif callable(identifier):
             extra = [*params]
@@ -906,87 +902,35 @@ class Registry:
             if extra:
                 given = ", ".join(sorted(extra))
                 raise InvalidIdentifierError(
-                    f"An initializer callable is returned unchanged, so it takes no parameters; "
-                    f"got {given}. Build it with those instead."
+                    f"A bare initializer callable is used as it is, so it takes no parameters; "
+                    f"got {given}. Register it under a name to build it with parameters."
                 )
-            return identifier  # type: ignore[no-any-return]
+            return wrap_callable(identifier)
         else:
             raise InvalidIdentifierError(
                 "Initializer identifier: expected a name, a config mapping with a 'name' key, "
-                f"or a callable; got {identifier!r} of type {type(identifier).__name__}."
+                f"an Initializer or a callable; got {identifier!r} of type {type(identifier).__name__}."
             )
-        dt = resolve_dtype(dtype)
-        memo = _memo_key(entry, dt, params) if seed is None and key is None else None
-        if memo is not None:
-            built = self._built.get(memo)
-            if built is not None:
-                return built
-        init = self._build(entry, dt, params)
-        if entry.source != BUILTIN and hasattr(init, CONFIG_ATTR):
-            # The factory returned an initializer built by get() (maybe shared through the
-            # built-in reuse): give this name its own object rather than relabel that one.
-            init = _delegate(init)
-        base_key = _stream_key(entry.name, seed, key) if (seed is not None or key is not None) else None
-        if base_key is not None:
-            init = _seeded(init, base_key)
-        config: dict[str, Any] = {"name": self._config_name(entry)}
-        config.update(params)
-        if dt is not None:
-            from ._dtypes import dtype_name
-
-            config["dtype"] = dtype_name(dt)
-        if seed is not None:
-            config["seed"] = seed
-        elif key is not None:
-            config["key"] = [int(v) for v in key.tolist()]
-        try:  # noqa: SIM105 - contextlib is not imported at `import mlxinit`
-            setattr(init, CONFIG_ATTR, config)
-        except (AttributeError, TypeError):  # e.g. a bound method
-            pass
-        if memo is not None and len(self._built) < _MEMO_SIZE:
-            self._built[memo] = init
-        return init
+        factory = entry.factory or self._load(entry)
+        return build(
+            entry,
+            factory,
+            config_name=self._config_name(entry),
+            dtype=dtype,
+            seed=seed,
+            key=key,
+            params=params,
+            registry=self,
+            describe=lambda: f"{entry.target}, {self._describe(entry)}",
+            on_failure=None if entry.provider.kind in (BUILTIN, RUNTIME) else (
+                lambda reason, error: self._factory_failed(entry, reason, error)
+            ),
+        )
 
     def _config_name(self, entry: _Entry) -> str:
         if entry.provider.kind in (BUILTIN, RUNTIME):
             return entry.name
         return f"{entry.namespace or entry.provider.name}:{entry.name}"
-
-    def _from_config(
-        self, config: Mapping[str, Any], dtype: Any, seed: Any, key: Any, params: dict[str, Any]
-    ) -> tuple[str, Any, Any, Any, dict[str, Any]]:
-        bad_keys = [k for k in config if not isinstance(k, str)]
-        if bad_keys:
-            raise InvalidIdentifierError(
-                f"Initializer config: expected string keys, got {bad_keys[0]!r}."
-            )
-        if "name" not in config:
-            raise InvalidIdentifierError(
-                f"Initializer config: expected a 'name' key, got keys {sorted(config)!r}."
-            )
-        name = config["name"]
-        if not isinstance(name, str):
-            raise InvalidIdentifierError(
-                f"Initializer config: 'name' expected a string, got {name!r}."
-            )
-        merged = {k: v for k, v in config.items() if k not in ("name", "dtype", "seed", "key")}
-        merged.update(params)
-        if dtype is None:
-            dtype = config.get("dtype")
-        if seed is None and key is None:
-            seed = config.get("seed")
-            key = config.get("key")
-            if isinstance(key, (list, tuple)):
-                import mlx.core as mx
-
-                if len(key) != 2 or not all(
-                    isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32 for v in key
-                ):
-                    raise InvalidIdentifierError(
-                        f"Initializer config: 'key' expected two integers in [0, 2**32), got {key!r}."
-                    )
-                key = mx.array(key, dtype=mx.uint32)
-        return name, dtype, seed, key, merged
 
     def _load(self, entry: _Entry) -> Callable[..., Any]:
         """Import the module behind an entry point (once per module, also under threads)."""
@@ -1035,50 +979,6 @@ class Registry:
                 prov.fail(where, f"{type(error).__name__}: {error}", error, stage="load")
             else:
                 entry.set_factory(obj)
-
-    def _build(
-        self, entry: _Entry, dtype: Any, params: dict[str, Any]
-    ) -> Callable[..., Any]:
-        factory = entry.factory or self._load(entry)
-        if not entry.var_kw:
-            for p in params:
-                if p not in entry.accepted:
-                    if p == "dtype":
-                        continue
-                    raise UnknownParameterError(
-                        entry.name,
-                        p,
-                        sorted(entry.accepted),
-                        _names.close_matches(p, entry.accepted, n=1),
-                    )
-        for r in entry.required:
-            if r not in params:
-                raise MissingParameterError(entry.name, r)
-        kwargs = params
-        if dtype is not None:
-            if not entry.builds_dtype:
-                raise UnknownParameterError(entry.name, "dtype", sorted(entry.accepted))
-            kwargs = {**params, "dtype": dtype}
-        if entry.source == BUILTIN:
-            return factory(**kwargs)  # type: ignore[no-any-return]
-        try:
-            init = factory(**kwargs)
-        except MlxinitError:
-            raise
-        except Exception as e:
-            err = FactoryError(
-                f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
-                f"raised {type(e).__name__}: {e}"
-            )
-            self._factory_failed(entry, f"raised {type(e).__name__}: {e}", e)
-            raise err from e
-        if not callable(init):
-            self._factory_failed(entry, f"returned {init!r}, not an initializer", None)
-            raise FactoryError(
-                f"The factory of {entry.qualified!r} ({entry.target}, {self._describe(entry)}) "
-                f"returned {init!r}, expected an initializer callable."
-            )
-        return init  # type: ignore[no-any-return]
 
     @staticmethod
     def _factory_failed(entry: _Entry, reason: str, error: BaseException | None) -> None:
@@ -1201,96 +1101,9 @@ class Registry:
         return self._scans
 
 
-#: How many built-in closures a registry keeps for reuse.
-_MEMO_SIZE = 1024
-_MEMO_TYPES = (int, str, bool, type(None))
-
-
-def _delegate(inner: Callable[..., Any]) -> Callable[..., Any]:
-    """A new function that calls ``inner`` (and promises the same std)."""
-
-    def init(a: Any, *args: Any, **kwargs: Any) -> Any:
-        return inner(a, *args, **kwargs)
-
-    expected = getattr(inner, "expected_std", None)
-    if expected is not None:
-        init.expected_std = expected  # type: ignore[attr-defined]
-    init.__wrapped__ = inner  # type: ignore[attr-defined]
-    init.__doc__ = inner.__doc__
-    return init
-
-
-def _memo_key(entry: _Entry, dtype: Any, params: dict[str, Any]) -> Any:
-    """A key under which a built-in's closure can be reused, or ``None``.
-
-    Built-in factories are pure and their closures keep no state, so ``get`` with the
-    same name, dtype and scalar hyper-parameters (no seed or key) may return the same
-    closure. Values are keyed with their type (``1``, ``1.0`` and ``True`` differ) and
-    floats by their bits (``-0.0`` differs from ``0.0``); other values are not reused.
-    """
-    if entry.source != BUILTIN:
-        return None
-    if not params:
-        return (entry, dtype)
-    items = []
-    for k, v in params.items():
-        t = type(v)
-        if t is float:
-            items.append((k, t, v.hex()))
-        elif t in _MEMO_TYPES:
-            items.append((k, t, v))
-        else:
-            return None
-    return (entry, dtype, frozenset(items))
-
-
 def _claims(entries: Sequence[_Entry]) -> list[tuple[str, str | None, str]]:
     """``(distribution, version, qualified name)`` of conflicting entries, in a stable order."""
     return sorted((e.provider.name, e.provider.version, e.qualified) for e in entries)
-
-
-def _stream_key(name: str, seed: Any, key: Any) -> Any:
-    from ._errors import ParameterTypeError
-    from ._rng import is_key, key_from
-
-    if seed is not None and key is not None:
-        raise InvalidIdentifierError(f"{name}: give either seed or key, not both.")
-    if seed is not None:
-        try:
-            return key_from(seed)
-        except TypeError:
-            raise ParameterTypeError(name, "seed", "an int in [0, 2**64)", seed) from None
-        except ValueError:
-            from ._errors import InvalidParameterError
-
-            raise InvalidParameterError(name, "seed", "an int in [0, 2**64)", seed) from None
-    if not is_key(key):
-        raise ParameterTypeError(name, "key", "an mx.random.key(...): a (2,) uint32 array", key)
-    return key
-
-
-def _seeded(init: Callable[..., Any], base_key: Any) -> Callable[..., Any]:
-    """Wrap ``init`` so that call ``i`` draws from the ``i``-th key of its own chain."""
-    import mlx.core as mx
-
-    from ._rng import keyed
-
-    state = [base_key]
-    lock = threading.Lock()
-
-    def seeded(a: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            nxt, sub = mx.random.split(state[0])
-            state[0] = nxt
-        with keyed(sub):
-            return init(a, *args, **kwargs)
-
-    expected = getattr(init, "expected_std", None)
-    if expected is not None:
-        seeded.expected_std = expected  # type: ignore[attr-defined]
-    seeded.__wrapped__ = init  # type: ignore[attr-defined]
-    seeded.__doc__ = init.__doc__
-    return seeded
 
 
 def _param_infos(factory: Callable[..., Any]) -> tuple[ParamInfo, ...]:

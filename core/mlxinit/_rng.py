@@ -1,71 +1,59 @@
-"""Where random draws get their keys.
+"""Keys and keyed draws.
 
-Built-in initializers pass ``key=draw_key()`` to every ``mx.random`` call. Outside a
-seeded call that is ``None``, so they draw from MLX's global generator exactly as
-``mlx.nn.init`` does (bitwise). Inside :func:`keyed`, each draw gets the next key of
-a counter-keyed stream: draw ``j`` of a call made with key ``k`` uses
-``mx.random.split(k, j + 1)[j]``: deterministic, independent of the global generator.
-Third-party initializers get the same guarantee by drawing with ``key=draw_key()``.
+Every random draw of an initializer takes an explicit ``key``. With ``key=None`` it is a
+plain ``mx.random`` call on MLX's global generator, exactly as ``mlx.nn.init`` draws
+(bitwise). With a call key ``k``, draw ``j`` of the call uses :func:`subkey` ``(k, j)``
+(``mx.random.split(k, j + 1)[j]``) and is generated tile by tile (:func:`tiled`), so
+values depend only on the key, the full shape and the position. Nothing here reads or
+writes MLX's global generator, except :func:`global_seeded`, the documented fallback for
+closures that take no key.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
-from collections.abc import Callable, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Iterator, Sequence
 
 import mlx.core as mx
 
-__all__ = ["TILE", "draw_key", "is_key", "key_from", "keyed", "normal", "tiled", "truncated_normal", "uniform"]
+__all__ = [
+    "TILE",
+    "global_seeded",
+    "is_key",
+    "key_from",
+    "normal",
+    "path_key",
+    "subkey",
+    "tiled",
+    "truncated_normal",
+    "uniform",
+]
 
 
-class _Stream:
-    __slots__ = ("count", "key")
-
-    def __init__(self, key: mx.array) -> None:
-        self.key = key
-        self.count = 0
-
-    def next(self) -> mx.array:
-        k = mx.random.split(self.key, self.count + 1)[self.count]
-        self.count += 1
-        return k
+def subkey(key: mx.array | None, draw: int = 0) -> mx.array | None:
+    """The key of random draw ``draw`` (0, 1, …) of a call made with ``key``; ``None`` stays ``None``."""
+    if key is None:
+        return None
+    return mx.random.split(key, draw + 1)[draw]
 
 
-_current: ContextVar[_Stream | None] = ContextVar("mlxinit_key_stream", default=None)
+@contextlib.contextmanager
+def global_seeded(key: mx.array) -> Iterator[None]:
+    """Run a block with MLX's global generator (this thread's) seeded from ``key``, then restore it.
 
-
-def draw_key() -> mx.array | None:
-    """The key for the next random draw: ``None`` (global RNG) unless inside :func:`keyed`."""
-    s = _current.get()
-    return None if s is None else s.next()
-
-
-class keyed:
-    """Make every random draw inside the ``with`` block come from ``key``.
-
-    Draws that ask :func:`draw_key` (every built-in) get the counter-keyed stream.
-    Initializers that draw from MLX's global generator (third-party code calling
-    ``mx.random`` without a key) are seeded from ``key`` too: the global generator's
-    state is saved, reseeded from ``key`` for the block, and restored afterwards, so
-    the caller's global stream is left exactly where it was. (MLX's global generator
-    is process-wide: do not run seeded initializers concurrently with unseeded draws
-    in other threads.)
+    Only for closures that take no key: their draws are reproducible under a key this way,
+    at the cost of two host syncs. MLX's global state is per thread, and the state is
+    saved and restored around the block, so nested and concurrent blocks leave every
+    thread's generator where it was.
     """
-
-    __slots__ = ("_key", "_saved", "_token")
-
-    def __init__(self, key: mx.array) -> None:
-        self._key = key
-
-    def __enter__(self) -> None:
-        self._saved = _seed_of(mx.random.state[0])  # type: ignore[index]
-        mx.random.seed(_seed_of(mx.random.split(self._key, 2)[1]))
-        self._token = _current.set(_Stream(self._key))
-
-    def __exit__(self, *exc: object) -> None:
-        _current.reset(self._token)
-        mx.random.seed(self._saved)
+    saved = _seed_of(mx.random.state[0])  # type: ignore[index]
+    mx.random.seed(_seed_of(mx.random.split(key, 2)[1]))
+    try:
+        yield
+    finally:
+        mx.random.seed(saved)
 
 
 def _seed_of(key: mx.array) -> int:
@@ -75,7 +63,7 @@ def _seed_of(key: mx.array) -> int:
 
 
 def key_from(seed: object) -> mx.array:
-    """A key from an ``int`` seed or an existing key; anything else is a ``TypeError``."""
+    """A key from an ``int`` seed in ``[0, 2**64)``; a ``TypeError``/``ValueError`` otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(seed)
     if not 0 <= seed < 2**64:
@@ -86,6 +74,21 @@ def key_from(seed: object) -> mx.array:
 def is_key(key: object) -> bool:
     """Whether ``key`` looks like an MLX PRNG key: a ``(2,)`` uint32 array."""
     return isinstance(key, mx.array) and key.shape == (2,) and key.dtype == mx.uint32
+
+
+def path_key(base: int | mx.array, path: str) -> mx.array:
+    """The key of the parameter at ``path`` under a base seed (an ``int``) or key.
+
+    For an ``int`` seed it is BLAKE2b of the seed and the path, which is what
+    :func:`mlxinit.param_key` documents; for a key, of its two words and the path.
+    """
+    if isinstance(base, int):
+        material = f"{base}\x00{path}"
+    else:
+        hi, lo = (int(v) for v in base.tolist())  # type: ignore[union-attr, arg-type]
+        material = f"key:{hi},{lo}\x00{path}"
+    digest = hashlib.blake2b(material.encode(), digest_size=8).digest()
+    return mx.random.key(int.from_bytes(digest, "little"))
 
 
 # --------------------------------------------------------------------------- tiled draws

@@ -1,32 +1,30 @@
-"""The initializer contract, as typing protocols."""
+"""The factory contract, as a typing protocol."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import mlx.core as mx
 
-__all__ = ["Initializer", "InitializerFactory"]
+if TYPE_CHECKING:
+    from ._initializer import Fill, Initializer
 
+__all__ = ["InitializerFactory"]
 
-@runtime_checkable
-class Initializer(Protocol):
-    """What :func:`mlxinit.get` returns: a callable that fills an array of ``a``'s shape.
-
-    An initializer reads only ``a.shape`` (never its values) and returns a new array
-    of that shape. Built-ins of ``mlx.nn.init`` origin also accept that function's
-    call-time keywords (``gain``, ``mode``).
-    """
-
-    def __call__(self, a: mx.array, /) -> mx.array: ...
+#: What a factory returns: a closure ``init(a, *, key=None) -> mx.array``, a :class:`mlxinit.Fill`
+#: (the closure and its promises) or an :class:`mlxinit.Initializer`.
+Made = Union[Callable[..., mx.array], "Fill", "Initializer"]
 
 
 class InitializerFactory(Protocol):
     """What is registered under a name: hyper-parameters and ``dtype`` in, initializer out.
 
     Factories take every argument by keyword, validate them when called (raising
-    :class:`mlxinit.InvalidParameterError` and friends), and return an
-    :class:`Initializer`. A docstring's first line is the one-line summary.
+    :class:`mlxinit.InvalidParameterError` and friends), and return a closure
+    ``init(a, *, key=None)`` or a :class:`mlxinit.Fill`. A factory that declares a
+    ``registry`` keyword receives the registry building it, to compose other
+    initializers through it. A docstring's first line is the one-line summary.
     """
 
-    def __call__(self, *, dtype: mx.Dtype = ..., **params: Any) -> Initializer: ...
+    def __call__(self, *, dtype: mx.Dtype = ..., **params: Any) -> Made: ...

@@ -78,7 +78,7 @@ def _plot(registry: Any, name: str, out_dir: Path) -> str | None:
     import mlx.core as mx
 
     from mlxinit import MlxinitError
-    from mlxinit._plot import plot_distribution
+    from mlxinit._plot import density, plot_distribution
 
     params = EXAMPLE_PARAMS.get(name, {})
     try:
@@ -91,14 +91,13 @@ def _plot(registry: Any, name: str, out_dir: Path) -> str | None:
             mx.eval(w)
         except MlxinitError:
             continue
-        expected = getattr(init, "expected_std", None)
-        config = dict(getattr(init, "__mlxinit_config__", {"name": name}))
+        config = dict(init.config)
         config.pop("seed", None)
         title = f"{config.pop('name')}({', '.join(f'{k}={v!r}' for k, v in config.items())}), shape {shape}"
         file = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".png"
-        info = registry.info(name)
-        kind = {"name": info.name if info.source == "builtin" else name, **params}  # a density for built-ins only
-        plot_distribution(w, kind, expected(shape) if expected else None, str(out_dir / file), title=title)
+        plot_distribution(
+            w, config, init.expected_std(shape), str(out_dir / file), title=title, dens=density(init, shape)
+        )
         return file
     return None
 

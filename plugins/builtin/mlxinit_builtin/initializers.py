@@ -5,8 +5,10 @@ built) and ``dtype``, and returns a closure ``init(a)`` that reads only ``a.shap
 Names shared with ``mlx.nn.init`` draw exactly as MLX does (bitwise, same seed).
 Fans follow MLX's weight layout ``(out, *spatial, in)``.
 
-Each closure carries ``expected_std(shape) -> float``: the standard deviation the
-initializer promises for an array of that shape.
+Each factory returns a :class:`mlxinit.Fill`: the closure ``init(a, *, key=None)`` and
+what it promises (``expected_std(shape)``, the kind of distribution). With ``key=None``
+the closures draw from MLX's global generator as ``mlx.nn.init`` does; with a key, every
+draw is keyed through :mod:`mlxinit.sampling`. Only public mlxinit modules are used.
 """
 
 from __future__ import annotations
@@ -17,11 +19,8 @@ from typing import Any
 
 import mlx.core as mx
 
-from mlxinit import _rng as _random
-from mlxinit._errors import InvalidParameterError, ShapeError
-from mlxinit._fans import compute_fans
-from mlxinit._rng import draw_key
-from mlxinit._validate import check_choice, check_int, check_real
+from mlxinit import Distribution, Fill, InvalidParameterError, ShapeError, sampling
+from mlxinit.validate import check_choice, check_int, check_real, compute_fans
 
 __all__ = [
     "constant",
@@ -44,8 +43,8 @@ __all__ = [
     "zeros",
 ]
 
-Init = Callable[..., mx.array]
 Shape = tuple[int, ...]
+Key = mx.array | None
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2]; Keras/JAX divide by it.
 TRUNCATED_STD_2 = 0.87962566103423978
@@ -54,9 +53,15 @@ _VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 _VS_DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
 
 
-def _attach(init: Init, expected_std: Callable[[Shape], float]) -> Init:
-    init.expected_std = expected_std  # type: ignore[attr-defined]
-    return init
+def _attach(
+    init: Callable[..., mx.array],
+    expected_std: Callable[[Shape], float],
+    distribution: Distribution,
+    *,
+    mean: float = 0.0,
+    truncation: tuple[float, float] | None = None,
+) -> Fill:
+    return Fill(init, expected_std, distribution, mean, truncation)
 
 
 def _fan(shape: Shape, mode: str, name: str) -> float:
@@ -102,26 +107,6 @@ def _need_matrix(shape: Shape) -> None:
         raise ShapeError("orthogonal", tuple(shape), "at least 2 dimensions")
 
 
-def _phi(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-
-
-def _cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def truncated_std(lower: float, upper: float) -> float:
-    """Standard deviation of N(0, 1) truncated to ``[lower, upper]``."""
-    z = _cdf(upper) - _cdf(lower)
-    if z <= 0.0:
-        return 0.0
-    pa, pb = _phi(lower), _phi(upper)
-    la = lower * pa if math.isfinite(lower) else 0.0
-    ub = upper * pb if math.isfinite(upper) else 0.0
-    var = 1.0 + (la - ub) / z - ((pa - pb) / z) ** 2
-    return math.sqrt(max(var, 0.0))
-
-
 def _constant_std(value: float) -> Callable[[Shape], float]:
     return lambda shape: 0.0
 
@@ -150,14 +135,14 @@ def _step_inward(bound: float, dtype: mx.Dtype, upper: bool) -> mx.array:
 
 
 def _truncated(
-    shape: Shape, mean: float, std: float, lower: float, upper: float, dtype: mx.Dtype
+    shape: Shape, mean: float, std: float, lower: float, upper: float, dtype: mx.Dtype, key: Key
 ) -> mx.array:
     """Samples of ``mean + std * N(0, 1)`` truncated to ``[lower, upper]`` (std units).
 
     Drawn in float32, then cast and clipped to the inward-rounded bounds, so low
     precision keeps the distribution and never leaves the interval.
     """
-    z = _random.truncated_normal(lower, upper, shape, dtype=mx.float32, key=draw_key())
+    z = sampling.truncated_normal(lower, upper, shape, dtype=mx.float32, key=key)
     x = z * std + mean if (std != 1.0 or mean != 0.0) else z
     if dtype == mx.float32:
         return mx.clip(x, mean + std * lower, mean + std * upper)
@@ -166,7 +151,7 @@ def _truncated(
     return mx.clip(x.astype(dtype), lo, hi)
 
 
-def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype) -> mx.array:
+def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype, key: Key) -> mx.array:
     """Samples of U(-limit, limit), drawn in float32, then cast and kept within ±limit.
 
     ``mx.random.uniform`` with a 16-bit dtype computes ``low + (high - low) * u`` in
@@ -174,7 +159,7 @@ def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype) -> mx.array:
     and rounding once gives every representable value its share. (The names shared
     with ``mlx.nn.init`` keep MLX's draws for bitwise parity.)
     """
-    u = _random.uniform(-limit, limit, shape, dtype=mx.float32, key=draw_key())
+    u = sampling.uniform(-limit, limit, shape, dtype=mx.float32, key=key)
     if dtype == mx.float32:
         return u
     bound = _step_inward(limit, dtype, upper=True)
@@ -184,7 +169,7 @@ def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype) -> mx.array:
 # --------------------------------------------------------------------- constants
 
 
-def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Init:
+def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Fill the array with ``value``.
 
     Same as ``mlx.nn.init.constant``.
@@ -200,13 +185,13 @@ def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Init:
     """
     value = check_real("constant", "value", value)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         return mx.full(a.shape, value, dtype=dtype)
 
-    return _attach(init, _constant_std(value))
+    return _attach(init, _constant_std(value), "constant", mean=value)
 
 
-def zeros(*, dtype: mx.Dtype = mx.float32) -> Init:
+def zeros(*, dtype: mx.Dtype = mx.float32) -> Fill:
     """Fill the array with zeros.
 
     Aliases: ``zero``.
@@ -217,13 +202,13 @@ def zeros(*, dtype: mx.Dtype = mx.float32) -> Init:
         [0.0, 0.0]
     """
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         return mx.zeros(a.shape, dtype=dtype)
 
-    return _attach(init, _constant_std(0.0))
+    return _attach(init, _constant_std(0.0), "constant")
 
 
-def ones(*, dtype: mx.Dtype = mx.float32) -> Init:
+def ones(*, dtype: mx.Dtype = mx.float32) -> Fill:
     """Fill the array with ones.
 
     Aliases: ``one``.
@@ -234,10 +219,10 @@ def ones(*, dtype: mx.Dtype = mx.float32) -> Init:
         [1.0, 1.0]
     """
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         return mx.ones(a.shape, dtype=dtype)
 
-    return _attach(init, _constant_std(1.0))
+    return _attach(init, _constant_std(1.0), "constant", mean=1.0)
 
 
 def _indicator_std(count: Callable[[Shape], int], gain: float) -> Callable[[Shape], float]:
@@ -249,7 +234,7 @@ def _indicator_std(count: Callable[[Shape], int], gain: float) -> Callable[[Shap
     return std
 
 
-def identity(*, dtype: mx.Dtype = mx.float32) -> Init:
+def identity(*, dtype: mx.Dtype = mx.float32) -> Fill:
     """The identity matrix, for square 2-D arrays.
 
     Same as ``mlx.nn.init.identity``; use :func:`eye` for rectangular shapes.
@@ -263,7 +248,7 @@ def identity(*, dtype: mx.Dtype = mx.float32) -> Init:
         [[1.0, 0.0], [0.0, 1.0]]
     """
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         _need_square(a.shape)
         return mx.eye(n=a.shape[0], dtype=dtype)
 
@@ -271,10 +256,10 @@ def identity(*, dtype: mx.Dtype = mx.float32) -> Init:
         _need_square(shape)
         return _indicator_std(lambda s: s[0], 1.0)(shape)
 
-    return _attach(init, std)
+    return _attach(init, std, "structured")
 
 
-def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """``gain`` on the main diagonal, zeros elsewhere, for any 2-D shape.
 
     For a ``(rows, cols)`` array the first ``min(rows, cols)`` diagonal entries are
@@ -294,7 +279,7 @@ def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     """
     gain = check_real("eye", "gain", gain)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         _need_2d("eye", a.shape)
         w = mx.eye(a.shape[0], a.shape[1], dtype=mx.float32)
         return (w * gain).astype(dtype) if gain != 1.0 else w.astype(dtype)
@@ -303,10 +288,10 @@ def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
         _need_2d("eye", shape)
         return _indicator_std(lambda s: min(s[0], s[-1]), gain)(shape)
 
-    return _attach(init, std)
+    return _attach(init, std, "structured")
 
 
-def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
+def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Identity-preserving convolution kernels (Dirac delta) in MLX's layout.
 
     For a weight of shape ``(out, *spatial, in)`` (``in`` being the channels per
@@ -329,7 +314,7 @@ def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
     """
     groups = check_int("dirac", "groups", groups, ge=1)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         shape = a.shape
         _need_conv(shape, groups)
         out_g = shape[0] // groups
@@ -348,13 +333,13 @@ def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Init:
         _need_conv(shape, groups)
         return _indicator_std(lambda s: groups * min(s[0] // groups, s[-1]), 1.0)(shape)
 
-    return _attach(init, std)
+    return _attach(init, std, "structured")
 
 
 # --------------------------------------------------------------------- distributions
 
 
-def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Samples from N(``mean``, ``std``²).
 
     Same as ``mlx.nn.init.normal`` (bitwise under the same seed). Aliases: ``random_normal``.
@@ -371,13 +356,13 @@ def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32)
     mean = check_real("normal", "mean", mean)
     std = check_real("normal", "std", std, ge=0.0)
 
-    def init(a: mx.array) -> mx.array:
-        return _random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
+        return sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key)
 
-    return _attach(init, lambda shape: std)
+    return _attach(init, lambda shape: std, "normal", mean=mean)
 
 
-def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Samples from U(``low``, ``high``).
 
     Same as ``mlx.nn.init.uniform`` (bitwise under the same seed). Aliases: ``random_uniform``.
@@ -397,10 +382,10 @@ def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32
     if low > high:
         raise InvalidParameterError("uniform", "high", f"a number >= low ({low})", high)
 
-    def init(a: mx.array) -> mx.array:
-        return _random.uniform(low, high, a.shape, dtype=dtype, key=draw_key())
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
+        return sampling.uniform(low, high, a.shape, dtype=dtype, key=key)
 
-    return _attach(init, lambda shape: (high - low) / math.sqrt(12.0))
+    return _attach(init, lambda shape: (high - low) / math.sqrt(12.0), "uniform", mean=(low + high) / 2.0)
 
 
 def truncated_normal(
@@ -410,7 +395,7 @@ def truncated_normal(
     upper: float = 2.0,
     *,
     dtype: mx.Dtype = mx.float32,
-) -> Init:
+) -> Fill:
     """Samples of N(``mean``, ``std``²) truncated to ``[mean + lower*std, mean + upper*std]``.
 
     The bounds are in **units of std** around the mean (as Keras' ``TruncatedNormal``
@@ -438,18 +423,18 @@ def truncated_normal(
     if upper <= lower:
         raise InvalidParameterError("truncated_normal", "upper", f"a number > lower ({lower})", upper)
 
-    def init(a: mx.array) -> mx.array:
-        return _truncated(a.shape, mean, std, lower, upper, dtype)
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
+        return _truncated(a.shape, mean, std, lower, upper, dtype, key)
 
-    s = truncated_std(lower, upper)
-    return _attach(init, lambda shape: std * s)
+    s = sampling.truncated_std(lower, upper)
+    return _attach(init, lambda shape: std * s, "truncated_normal", mean=mean, truncation=(lower, upper))
 
 
 def _gain(name: str, gain: Any) -> float:
     return check_real(name, "gain", gain)
 
 
-def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Glorot (Xavier) normal: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
 
     Same as ``mlx.nn.init.glorot_normal`` (bitwise under the same seed); ``gain`` may
@@ -471,22 +456,22 @@ def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     """
     default_gain = _gain("glorot_normal", gain)
 
-    def init(a: mx.array, gain: float | None = None) -> mx.array:
+    def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_normal", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         std = g * math.sqrt(2.0 / (fan_in + fan_out))
-        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_normal")
         return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
 
-    return _attach(init, expected)
+    return _attach(init, expected, "normal")
 
 
-def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """Glorot (Xavier) uniform: U(-l, l) with l = gain · sqrt(6 / (fan_in + fan_out)).
 
     Same as ``mlx.nn.init.glorot_uniform`` (bitwise under the same seed); ``gain`` may
@@ -506,28 +491,28 @@ def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
     """
     default_gain = _gain("glorot_uniform", gain)
 
-    def init(a: mx.array, gain: float | None = None) -> mx.array:
+    def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_uniform", gain)
         fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         limit = g * math.sqrt(6.0 / (fan_in + fan_out))
-        return _random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+        return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key)
 
     def expected(shape: Shape) -> float:
         fan_in, fan_out = compute_fans(shape, "glorot_uniform")
         return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
 
-    return _attach(init, expected)
+    return _attach(init, expected, "uniform")
 
 
 def _he(
     name: str, uniform_: bool, mode: str, gain: float, dtype: mx.Dtype
-) -> Init:
+) -> Fill:
     default_mode = check_choice(name, "mode", mode, _FAN_MODES)
     default_gain = _gain(name, gain)
 
-    def init(a: mx.array, mode: str | None = None, gain: float | None = None) -> mx.array:
+    def init(a: mx.array, mode: str | None = None, gain: float | None = None, *, key: Key = None) -> mx.array:
         m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
         g = default_gain if gain is None else _gain(name, gain)
         fan_in, fan_out = compute_fans(a.shape, name)
@@ -536,17 +521,17 @@ def _he(
         fan = fan_in if m == "fan_in" else fan_out
         if uniform_:
             limit = g * math.sqrt(3.0 / fan)
-            return _random.uniform(-limit, limit, a.shape, dtype=dtype, key=draw_key())
+            return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key)
         std = g / math.sqrt(fan)
-        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
     def expected(shape: Shape) -> float:
         return abs(default_gain) * _sqrt_ratio(1.0, _fan(shape, default_mode, name))
 
-    return _attach(init, expected)
+    return _attach(init, expected, "uniform" if uniform_ else "normal")
 
 
-def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """He (Kaiming) normal, **MLX's meaning**: N(0, σ²) with σ = gain / sqrt(fan).
 
     Same as ``mlx.nn.init.he_normal`` (bitwise under the same seed). Note: with MLX's
@@ -573,7 +558,7 @@ def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.f
     return _he("he_normal", False, mode, gain, dtype)
 
 
-def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """He (Kaiming) uniform, **MLX's meaning**: U(-l, l) with l = gain · sqrt(3 / fan).
 
     Same as ``mlx.nn.init.he_uniform`` (bitwise under the same seed). With the default
@@ -596,7 +581,7 @@ def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.
     return _he("he_uniform", True, mode, gain, dtype)
 
 
-def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
+def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Fill:
     """LeCun normal: N(0, σ²) with σ = 1 / sqrt(fan_in).
 
     A plain (untruncated) normal, like MLX's ``he_normal`` at its default gain. Keras and
@@ -613,17 +598,17 @@ def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Init:
         (16, 8)
     """
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_normal")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         std = 1.0 / math.sqrt(fan_in)
-        return _random.normal(shape=a.shape, scale=std, dtype=dtype, key=draw_key())
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
-    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_normal")[0]))
+    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_normal")[0]), "normal")
 
 
-def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
+def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Fill:
     """LeCun uniform: U(-l, l) with l = sqrt(3 / fan_in) (variance 1/fan_in).
 
     Drawn in float32 and rounded once to ``dtype`` (never beyond ±l), so float16 and
@@ -638,13 +623,13 @@ def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Init:
         (16, 8)
     """
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         fan_in, _ = compute_fans(a.shape, "lecun_uniform")
         if (empty := _empty(a, dtype)) is not None:
             return empty
-        return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype)
+        return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype, key)
 
-    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_uniform")[0]))
+    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_uniform")[0]), "uniform")
 
 
 def variance_scaling(
@@ -653,7 +638,7 @@ def variance_scaling(
     distribution: str = "truncated_normal",
     *,
     dtype: mx.Dtype = mx.float32,
-) -> Init:
+) -> Fill:
     """Variance scaling (Keras/JAX): samples with variance ``scale / n``.
 
     ``n`` is ``fan_in``, ``fan_out``, ``(fan_in + fan_out) / 2`` (``fan_avg``) or
@@ -688,23 +673,27 @@ def variance_scaling(
     mode = check_choice(name, "mode", mode, _VS_MODES)
     distribution = check_choice(name, "distribution", distribution, _VS_DISTRIBUTIONS)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         n = _fan(a.shape, mode, name)
         if (empty := _empty(a, dtype)) is not None:
             return empty
         target = math.sqrt(scale / n)
         if distribution == "truncated_normal":
-            return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype)
+            return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype, key)
         if distribution == "normal":
-            return _random.normal(shape=a.shape, scale=target, dtype=dtype, key=draw_key())
-        return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype)
+            return sampling.normal(a.shape, scale=target, dtype=dtype, key=key)
+        return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype, key)
 
-    return _attach(init, lambda shape: _sqrt_ratio(scale, _fan(shape, mode, name)))
+    kind: Distribution = "uniform" if distribution == "uniform" else "normal"
+    truncation = None
+    if distribution == "truncated_normal":
+        kind, truncation = "truncated_normal", (-2.0, 2.0)
+    return _attach(init, lambda shape: _sqrt_ratio(scale, _fan(shape, mode, name)), kind, truncation=truncation)
 
 
 def sparse(
     sparsity: float, mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32
-) -> Init:
+) -> Fill:
     """Sparse normal: N(``mean``, ``std``²) with ``ceil(sparsity · cols)`` zeros **per row**.
 
     Same as ``mlx.nn.init.sparse`` (bitwise under the same seed). MLX zeros entries per
@@ -730,15 +719,15 @@ def sparse(
     mean = check_real("sparse", "mean", mean)
     std = check_real("sparse", "std", std, ge=0.0)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         _need_2d("sparse", a.shape)
         if (empty := _empty(a, dtype)) is not None:
             return empty
         rows, cols = a.shape
         num_zeros = math.ceil(sparsity * cols)
         # The same draws, in the same order, as mlx.nn.init.sparse.
-        order = mx.argsort(_random.uniform(shape=a.shape, key=draw_key()), axis=1)
-        w = _random.normal(shape=a.shape, scale=std, loc=mean, dtype=dtype, key=draw_key())
+        order = mx.argsort(sampling.uniform(0.0, 1.0, a.shape, key=key), axis=1)
+        w = sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, draw=1)
         w[mx.arange(rows).reshape(rows, 1), order[:, :num_zeros]] = 0
         return w
 
@@ -751,10 +740,10 @@ def sparse(
         second = keep * (std**2 + mean**2)
         return math.sqrt(max(second - (keep * mean) ** 2, 0.0))
 
-    return _attach(init, expected)
+    return _attach(init, expected, "sparse")
 
 
-def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """A (semi-)orthogonal matrix times ``gain``, Haar-distributed.
 
     The distribution of ``mlx.nn.init.orthogonal`` (the Q factor of a Gaussian matrix
@@ -784,14 +773,14 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
 
     gain = check_real("orthogonal", "gain", gain)
 
-    def init(a: mx.array) -> mx.array:
+    def init(a: mx.array, *, key: Key = None) -> mx.array:
         _need_matrix(a.shape)
         if (empty := _empty(a, dtype)) is not None:
             return empty
         rows = a.shape[0]
         cols = math.prod(a.shape[1:])
         tall = rows >= cols
-        g = mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=draw_key())
+        g = mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=sampling.subkey(key))
         q = haar_tall(g)
         if not tall:
             q = q.T
@@ -805,4 +794,4 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
             return 0.0
         return abs(gain) / math.sqrt(max(shape[0], math.prod(shape[1:])))
 
-    return _attach(init, expected)
+    return _attach(init, expected, "structured")

@@ -17,15 +17,22 @@ import mlxinit
 from mlxinit import sampling
 from mlxinit.validate import check_choice, check_real, compute_fans
 
-Init = Callable[..., mx.array]
+Init = mlxinit.Fill | mlxinit.Initializer
+Key = mx.array | None
 
 _TORCH_MODES = ("fan_in", "fan_out")
 _DISPLAY = {"keras": "Keras", "jax": "JAX"}
 
 
-def _attach(init: Init, expected: Callable[[tuple[int, ...]], float]) -> Init:
-    init.expected_std = expected  # type: ignore[attr-defined]
-    return init
+def _attach(
+    init: Callable[..., mx.array], expected: Callable[[tuple[int, ...]], float], distribution: mlxinit.Distribution
+) -> mlxinit.Fill:
+    return mlxinit.Fill(init, expected, distribution)
+
+
+def _registry(registry: mlxinit.Registry | None) -> mlxinit.Registry:
+    """The registry building this initializer (the default one when a factory is called directly)."""
+    return registry if registry is not None else mlxinit.default_registry()
 
 
 def _torch_fan(shape: tuple[int, ...], mode: str, name: str) -> int:
@@ -63,11 +70,11 @@ def kaiming_normal(
     name = "torch:kaiming_normal"
     mode, gain = _kaiming(name, a, mode, nonlinearity)
 
-    def init(w: mx.array) -> mx.array:
+    def init(w: mx.array, *, key: Key = None) -> mx.array:
         std = gain / math.sqrt(_torch_fan(w.shape, mode, name))
-        return sampling.normal(w.shape, scale=std, dtype=dtype)
+        return sampling.normal(w.shape, scale=std, dtype=dtype, key=key)
 
-    return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)))
+    return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)), "normal")
 
 
 def kaiming_uniform(
@@ -83,33 +90,47 @@ def kaiming_uniform(
     name = "torch:kaiming_uniform"
     mode, gain = _kaiming(name, a, mode, nonlinearity)
 
-    def init(w: mx.array) -> mx.array:
+    def init(w: mx.array, *, key: Key = None) -> mx.array:
         bound = gain * math.sqrt(3.0 / _torch_fan(w.shape, mode, name))
-        return sampling.uniform(-bound, bound, w.shape, dtype=dtype)
+        return sampling.uniform(-bound, bound, w.shape, dtype=dtype, key=key)
 
-    return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)))
+    return _attach(init, lambda s: gain / math.sqrt(_torch_fan(s, mode, name)), "uniform")
 
 
-def xavier_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def xavier_normal(
+    gain: float = 1.0, *, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None
+) -> Init:
     """PyTorch ``xavier_normal_``: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
 
     Args:
         gain: scaling factor. Default: ``1.0``.
     """
-    return mlxinit.get("glorot_normal", gain=check_real("torch:xavier_normal", "gain", gain), dtype=dtype)
+    return _registry(registry).get(
+        "glorot_normal", gain=check_real("torch:xavier_normal", "gain", gain), dtype=dtype
+    )
 
 
-def xavier_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Init:
+def xavier_uniform(
+    gain: float = 1.0, *, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None
+) -> Init:
     """PyTorch ``xavier_uniform_``: U(-b, b) with b = gain · sqrt(6 / (fan_in + fan_out)).
 
     Args:
         gain: scaling factor. Default: ``1.0``.
     """
-    return mlxinit.get("glorot_uniform", gain=check_real("torch:xavier_uniform", "gain", gain), dtype=dtype)
+    return _registry(registry).get(
+        "glorot_uniform", gain=check_real("torch:xavier_uniform", "gain", gain), dtype=dtype
+    )
 
 
 def trunc_normal(
-    mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *, dtype: mx.Dtype = mx.float32
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    *,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """PyTorch ``trunc_normal_``: N(mean, std²) truncated to the **absolute** interval [a, b].
 
@@ -130,7 +151,7 @@ def trunc_normal(
     b = check_real(name, "b", b)
     if b <= a:
         raise mlxinit.InvalidParameterError(name, "b", f"a number > a ({a})", b)
-    return mlxinit.get(
+    return _registry(registry).get(
         "truncated_normal", mean=mean, std=std, lower=(a - mean) / std, upper=(b - mean) / std, dtype=dtype
     )
 
@@ -159,11 +180,11 @@ def linear_default(fan_in: int | None = None, *, dtype: mx.Dtype = mx.float32) -
             raise mlxinit.ShapeError(name, shape, "a weight of 2+ dimensions, or fan_in=... for a bias")
         return compute_fans(shape, name)[0]
 
-    def init(w: mx.array) -> mx.array:
+    def init(w: mx.array, *, key: Key = None) -> mx.array:
         bound = 1.0 / math.sqrt(fan(w.shape))
-        return sampling.uniform(-bound, bound, w.shape, dtype=dtype)
+        return sampling.uniform(-bound, bound, w.shape, dtype=dtype, key=key)
 
-    return _attach(init, lambda s: 1.0 / math.sqrt(3.0 * fan(s)))
+    return _attach(init, lambda s: 1.0 / math.sqrt(3.0 * fan(s)), "uniform")
 
 
 TORCH: dict[str, Callable[..., Any]] = {
@@ -188,12 +209,13 @@ def _variance_scaling_factory(
         distribution: str = "truncated_normal",
         *,
         dtype: mx.Dtype = mx.float32,
+        registry: mlxinit.Registry | None = None,
     ) -> Init:
         name = f"{framework}:variance_scaling"
         scale = check_real(name, "scale", scale, gt=0.0)
         mode = check_choice(name, "mode", mode, modes)
         distribution = check_choice(name, "distribution", distribution, tuple(distributions))
-        return mlxinit.get(
+        return _registry(registry).get(
             "variance_scaling", scale=scale, mode=mode, distribution=distributions[distribution], dtype=dtype
         )
 
@@ -216,8 +238,8 @@ def _preset_factory(
 ) -> Callable[..., Init]:
     label = {("truncated_normal",): "truncated normal"}.get((dist,), dist)
 
-    def factory(*, dtype: mx.Dtype = mx.float32) -> Init:
-        return base(scale=scale, mode=mode, distribution=dist, dtype=dtype)
+    def factory(*, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None) -> Init:
+        return base(scale=scale, mode=mode, distribution=dist, dtype=dtype, registry=registry)
 
     factory.__doc__ = (
         f"{_DISPLAY[framework]}'s initializer: variance scaling with scale={scale}, mode={mode!r}, "
@@ -240,7 +262,9 @@ def _family(framework: str, modes: tuple[str, ...], distributions: dict[str, str
     }
 
 
-def keras_truncated_normal(mean: float = 0.0, stddev: float = 0.05, *, dtype: mx.Dtype = mx.float32) -> Init:
+def keras_truncated_normal(
+    mean: float = 0.0, stddev: float = 0.05, *, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None
+) -> Init:
     """Keras ``TruncatedNormal``: N(mean, stddev²) cut at ±2·stddev (no std correction).
 
     Args:
@@ -250,11 +274,16 @@ def keras_truncated_normal(mean: float = 0.0, stddev: float = 0.05, *, dtype: mx
     name = "keras:truncated_normal"
     mean = check_real(name, "mean", mean)
     stddev = check_real(name, "stddev", stddev, ge=0.0)
-    return mlxinit.get("truncated_normal", mean=mean, std=stddev, lower=-2.0, upper=2.0, dtype=dtype)
+    return _registry(registry).get("truncated_normal", mean=mean, std=stddev, lower=-2.0, upper=2.0, dtype=dtype)
 
 
 def jax_truncated_normal(
-    stddev: float = 1e-2, lower: float = -2.0, upper: float = 2.0, *, dtype: mx.Dtype = mx.float32
+    stddev: float = 1e-2,
+    lower: float = -2.0,
+    upper: float = 2.0,
+    *,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """JAX ``truncated_normal``: ``stddev`` times N(0, 1) truncated to [lower, upper] (no correction).
 
@@ -269,7 +298,7 @@ def jax_truncated_normal(
     upper = check_real(name, "upper", upper)
     if upper <= lower:
         raise mlxinit.InvalidParameterError(name, "upper", f"a number > lower ({lower})", upper)
-    return mlxinit.get("truncated_normal", std=stddev, lower=lower, upper=upper, dtype=dtype)
+    return _registry(registry).get("truncated_normal", std=stddev, lower=lower, upper=upper, dtype=dtype)
 
 
 KERAS: dict[str, Callable[..., Any]] = {
