@@ -158,7 +158,8 @@ def test_bad_dtype_in_a_config(registry: mlxinit.Registry) -> None:
         (
             "he_normal",
             {"gian": 2.0},
-            r"he_normal: unknown parameter 'gian'; it takes one of 'gain', 'mode'\. Did you mean 'gain'",
+            r"he_normal: unknown parameter 'gian'; it takes one of 'batch_axis', 'gain', 'in_axis', 'mode', "
+            r"'out_axis', 'segments'\. Did you mean 'gain'",
         ),
         ("uniform", {"minval": 0.0}, r"uniform: unknown parameter 'minval'; it takes one of 'high', 'low'\.$"),
         ("zeros", {"value": 1.0}, r"zeros: unknown parameter 'value'; it takes no hyper-parameters\."),

@@ -34,24 +34,26 @@ GOLDEN: dict[str, tuple[str, ...]] = {
 
 #: name -> (parameter, default) in order; ``REQUIRED`` for required ones.
 REQUIRED = inspect.Parameter.empty
+#: The layout parameters of the fan-based built-ins.
+LAYOUT: list[tuple[str, object]] = [("in_axis", None), ("out_axis", None), ("batch_axis", None), ("segments", None)]
 GOLDEN_PARAMS: dict[str, list[tuple[str, object]]] = {
     "constant": [("value", REQUIRED)],
     "dirac": [("groups", 1)],
-    "eye": [("gain", 1.0)],
-    "glorot_normal": [("gain", 1.0)],
-    "glorot_uniform": [("gain", 1.0)],
-    "he_normal": [("mode", "fan_in"), ("gain", 1.0)],
-    "he_uniform": [("mode", "fan_in"), ("gain", 1.0)],
+    "eye": [("gain", 1.0), *[("batch_axis", None), ("segments", None)]],
+    "glorot_normal": [("gain", 1.0), *LAYOUT],
+    "glorot_uniform": [("gain", 1.0), *LAYOUT],
+    "he_normal": [("mode", "fan_in"), ("gain", 1.0), *LAYOUT],
+    "he_uniform": [("mode", "fan_in"), ("gain", 1.0), *LAYOUT],
     "identity": [],
-    "lecun_normal": [],
-    "lecun_uniform": [],
+    "lecun_normal": LAYOUT,
+    "lecun_uniform": LAYOUT,
     "normal": [("mean", 0.0), ("std", 1.0)],
     "ones": [],
-    "orthogonal": [("gain", 1.0)],
+    "orthogonal": [("gain", 1.0), *[("batch_axis", None), ("segments", None)]],
     "sparse": [("sparsity", REQUIRED), ("mean", 0.0), ("std", 1.0)],
     "truncated_normal": [("mean", 0.0), ("std", 1.0), ("lower", -2.0), ("upper", 2.0)],
     "uniform": [("low", 0.0), ("high", 1.0)],
-    "variance_scaling": [("scale", 1.0), ("mode", "fan_in"), ("distribution", "truncated_normal")],
+    "variance_scaling": [("scale", 1.0), ("mode", "fan_in"), ("distribution", "truncated_normal"), *LAYOUT],
     "zeros": [],
 }
 
@@ -185,7 +187,15 @@ def test_info_fields(registry: mlxinit.Registry, name: str) -> None:
 def test_info_param_annotations(registry: mlxinit.Registry) -> None:
     """Annotations are reported as written ('float', 'str', 'int')."""
     params = {p.name: p.annotation for p in registry.info("variance_scaling").params or ()}
-    assert params == {"scale": "float", "mode": "str", "distribution": "str"}
+    assert params == {
+        "scale": "float",
+        "mode": "str",
+        "distribution": "str",
+        "in_axis": "int | None",
+        "out_axis": "int | None",
+        "batch_axis": "int | Sequence[int] | None",
+        "segments": "int | Sequence[int] | None",
+    }
     assert [p.annotation for p in registry.info("dirac").params or ()] == ["int"]
 
 

@@ -13,6 +13,7 @@ name, the parameter, what was expected and what was given::
 from __future__ import annotations
 
 from ._fans import compute_fans
+from ._layout import Layout, check_layout
 from ._validate import check_choice, check_int, check_real
 
-__all__ = ["check_choice", "check_int", "check_real", "compute_fans"]
+__all__ = ["Layout", "check_choice", "check_int", "check_layout", "check_real", "compute_fans"]

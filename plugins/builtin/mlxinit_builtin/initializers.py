@@ -14,13 +14,13 @@ draw is keyed through :mod:`mlxinit.sampling`. Only public mlxinit modules are u
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import mlx.core as mx
 
 from mlxinit import Distribution, Fill, InvalidParameterError, ShapeError, sampling
-from mlxinit.validate import check_choice, check_int, check_real, compute_fans
+from mlxinit.validate import Layout, check_choice, check_int, check_layout, check_real, compute_fans
 
 __all__ = [
     "constant",
@@ -45,6 +45,7 @@ __all__ = [
 
 Shape = tuple[int, ...]
 Key = mx.array | None
+FanMode = Literal["fan_in", "fan_out"]
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2]; Keras/JAX divide by it.
 TRUNCATED_STD_2 = 0.87962566103423978
@@ -66,6 +67,10 @@ def _attach(
 
 def _fan(shape: Shape, mode: str, name: str) -> float:
     fan_in, fan_out = compute_fans(shape, name)
+    return _mode_fan(fan_in, fan_out, mode)
+
+
+def _mode_fan(fan_in: float, fan_out: float, mode: str) -> float:
     if mode == "fan_in":
         return fan_in
     if mode == "fan_out":
@@ -259,7 +264,13 @@ def identity(*, dtype: mx.Dtype = mx.float32) -> Fill:
     return _attach(init, std, "structured")
 
 
-def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def eye(
+    gain: float = 1.0,
+    *,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """``gain`` on the main diagonal, zeros elsewhere, for any 2-D shape.
 
     For a ``(rows, cols)`` array the first ``min(rows, cols)`` diagonal entries are
@@ -268,6 +279,9 @@ def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
 
     Args:
         gain: the value on the diagonal. Default: ``1.0``.
+        batch_axis: axes of stacked matrices (experts): each gets its own diagonal. Default: none.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis (the first non-batch axis); each segment gets its own diagonal. Default: one.
 
     Raises:
         ShapeError: the array is not 2-D.
@@ -278,13 +292,18 @@ def eye(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
         [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
     """
     gain = check_real("eye", "gain", gain)
+    layout = check_layout("eye", batch_axis=batch_axis, segments=segments)
 
     def init(a: mx.array, *, key: Key = None) -> mx.array:
+        if not layout.is_default:
+            return _blocks(a.shape, layout, "eye", lambda r, c, j: mx.eye(r, c, dtype=mx.float32) * gain, dtype)
         _need_2d("eye", a.shape)
         w = mx.eye(a.shape[0], a.shape[1], dtype=mx.float32)
         return (w * gain).astype(dtype) if gain != 1.0 else w.astype(dtype)
 
     def std(shape: Shape) -> float:
+        if not layout.is_default:
+            return _indicator_std(lambda s: _block_count(s, layout, "eye", min), gain)(shape)
         _need_2d("eye", shape)
         return _indicator_std(lambda s: min(s[0], s[-1]), gain)(shape)
 
@@ -434,7 +453,115 @@ def _gain(name: str, gain: Any) -> float:
     return check_real(name, "gain", gain)
 
 
-def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def _segment_scale(
+    shape: Shape, layout: Layout, name: str, std_of: Callable[[int, int], float]
+) -> tuple[float, mx.array | None]:
+    """The std of each segment: ``(s, None)`` when all are equal, else ``(1.0, per-row stds)``."""
+    fans = layout.fans(shape, name)
+    stds = [std_of(fi, fo) for fi, fo, _ in fans]
+    if len(set(stds)) == 1:
+        return stds[0], None
+    _, out_ax, _ = layout.axes(shape, name)
+    rows = mx.concatenate([mx.full((f[2],), s, dtype=mx.float32) for f, s in zip(fans, stds, strict=True)])
+    bshape = [1] * len(shape)
+    bshape[out_ax] = shape[out_ax]
+    return 1.0, rows.reshape(bshape)
+
+
+def _expected(layout: Layout, name: str, std_of: Callable[[int, int], float]) -> Callable[[Shape], float]:
+    """``expected_std(shape)`` of a fan-based initializer whose std is ``std_of(fan_in, fan_out)`` per segment."""
+
+    def expected(shape: Shape) -> float:
+        if layout.is_default:
+            fan_in, fan_out = compute_fans(shape, name)
+            return std_of(fan_in, fan_out)
+        fans = layout.fans(shape, name)
+        total = sum(size for _, _, size in fans)
+        if not total or math.prod(shape) == 0:
+            return 0.0
+        return math.sqrt(sum(size * std_of(fi, fo) ** 2 for fi, fo, size in fans) / total)
+
+    return expected
+
+
+def _fan_draw(
+    a: mx.array, layout: Layout, name: str, kind: str, std_of: Callable[[int, int], float], dtype: mx.Dtype, key: Key
+) -> mx.array:
+    """A draw of ``kind`` whose std in each segment is ``std_of(fan_in, fan_out)``, in a non-default layout.
+
+    ``kind``: ``"normal"``, ``"uniform"`` (``mx.random.uniform``'s arithmetic, as the MLX names),
+    ``"symmetric_uniform"`` (drawn in float32, rounded once) or ``"truncated_normal"`` (cut at ±2σ,
+    σ corrected so that the std after truncation is the target). Unequal segments are drawn at unit
+    scale in float32 and scaled row by row.
+    """
+    shape = tuple(a.shape)
+    layout.fans(shape, name)  # shape errors first
+    if (empty := _empty(a, dtype)) is not None:
+        return empty
+    std, rows = _segment_scale(shape, layout, name, std_of)
+    dt = dtype if rows is None else mx.float32
+    if kind == "normal":
+        w = sampling.normal(shape, scale=std, dtype=dt, key=key)
+    elif kind == "uniform":
+        limit = math.sqrt(3.0) * std
+        w = sampling.uniform(-limit, limit, shape, dtype=dt, key=key)
+    elif kind == "symmetric_uniform":
+        w = _symmetric_uniform(shape, math.sqrt(3.0) * std, dt, key)
+    else:
+        w = _truncated(shape, 0.0, std / TRUNCATED_STD_2, -2.0, 2.0, dt, key)
+    return w if rows is None else (w * rows).astype(dtype)
+
+
+def _block_sizes(shape: Shape, layout: Layout, name: str) -> list[tuple[int, int]]:
+    """``(rows, cols)`` of each matrix of a blocked weight: per batch element, per segment."""
+    _, out_ax, batch = layout.axes(shape, name)
+    nb = math.prod(shape[b] for b in batch)
+    cols = math.prod(s for i, s in enumerate(shape) if i not in (out_ax, *batch))
+    return [(r, cols) for r in layout.segment_sizes(shape, name)] * nb
+
+
+def _block_count(shape: Shape, layout: Layout, name: str, pick: Callable[[int, int], int]) -> int:
+    return sum(pick(r, c) for r, c in _block_sizes(shape, layout, name))
+
+
+def _blocks(
+    shape: Shape, layout: Layout, name: str, make: Callable[[int, int, int], mx.array], dtype: mx.Dtype
+) -> mx.array:
+    """A weight built matrix by matrix: per batch element (batch axes), per segment of the output
+    axis (the first non-batch axis); the other axes are flattened into columns.
+
+    ``make(rows, cols, j)`` gives the ``j``-th matrix (batch-major, then segments).
+    """
+    _, out_ax, batch = layout.axes(shape, name)
+    if math.prod(shape) == 0:
+        return mx.zeros(shape, dtype=dtype)
+    sizes = layout.segment_sizes(shape, name)
+    rest = [i for i in range(len(shape)) if i != out_ax and i not in batch]
+    order = [*batch, out_ax, *rest]
+    nb = math.prod(shape[b] for b in batch)
+    cols = math.prod(shape[i] for i in rest)
+    mats = []
+    j = 0
+    for _ in range(nb):
+        segs = []
+        for r in sizes:
+            segs.append(make(r, cols, j))
+            j += 1
+        mats.append(mx.concatenate(segs, axis=0))
+    w = mx.stack(mats).reshape([shape[i] for i in order])
+    inverse = [order.index(i) for i in range(len(shape))]
+    return w.transpose(inverse).astype(dtype)
+
+
+def glorot_normal(
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """Glorot (Xavier) normal: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
 
     Same as ``mlx.nn.init.glorot_normal`` (bitwise under the same seed); ``gain`` may
@@ -444,6 +571,13 @@ def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
 
     Args:
         gain: scaling factor. Default: ``1.0``.
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -455,23 +589,32 @@ def glorot_normal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
         (16, 8)
     """
     default_gain = _gain("glorot_normal", gain)
+    layout = check_layout("glorot_normal", in_axis, out_axis, batch_axis, segments)
 
     def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_normal", gain)
+        if not layout.is_default:
+            std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
+            return _fan_draw(a, layout, "glorot_normal", "normal", std_of, dtype, key)
         fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         std = g * math.sqrt(2.0 / (fan_in + fan_out))
         return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
-    def expected(shape: Shape) -> float:
-        fan_in, fan_out = compute_fans(shape, "glorot_normal")
-        return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
-
+    expected = _expected(layout, "glorot_normal", lambda i, o: abs(default_gain) * _sqrt_ratio(2.0, i + o))
     return _attach(init, expected, "normal")
 
 
-def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def glorot_uniform(
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """Glorot (Xavier) uniform: U(-l, l) with l = gain · sqrt(6 / (fan_in + fan_out)).
 
     Same as ``mlx.nn.init.glorot_uniform`` (bitwise under the same seed); ``gain`` may
@@ -480,6 +623,13 @@ def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
 
     Args:
         gain: scaling factor. Default: ``1.0``.
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -490,31 +640,34 @@ def glorot_uniform(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
         (16, 8)
     """
     default_gain = _gain("glorot_uniform", gain)
+    layout = check_layout("glorot_uniform", in_axis, out_axis, batch_axis, segments)
 
     def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_uniform", gain)
+        if not layout.is_default:
+            std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
+            return _fan_draw(a, layout, "glorot_uniform", "uniform", std_of, dtype, key)
         fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         limit = g * math.sqrt(6.0 / (fan_in + fan_out))
         return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key)
 
-    def expected(shape: Shape) -> float:
-        fan_in, fan_out = compute_fans(shape, "glorot_uniform")
-        return abs(default_gain) * _sqrt_ratio(2.0, fan_in + fan_out)
-
+    expected = _expected(layout, "glorot_uniform", lambda i, o: abs(default_gain) * _sqrt_ratio(2.0, i + o))
     return _attach(init, expected, "uniform")
 
 
-def _he(
-    name: str, uniform_: bool, mode: str, gain: float, dtype: mx.Dtype
-) -> Fill:
+def _he(name: str, uniform_: bool, mode: str, gain: float, layout: Layout, dtype: mx.Dtype) -> Fill:
     default_mode = check_choice(name, "mode", mode, _FAN_MODES)
     default_gain = _gain(name, gain)
 
     def init(a: mx.array, mode: str | None = None, gain: float | None = None, *, key: Key = None) -> mx.array:
         m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
         g = default_gain if gain is None else _gain(name, gain)
+        if not layout.is_default:
+            kind = "uniform" if uniform_ else "normal"
+            std_of = lambda i, o: g * _sqrt_ratio(1.0, i if m == "fan_in" else o)  # noqa: E731
+            return _fan_draw(a, layout, name, kind, std_of, dtype, key)
         fan_in, fan_out = compute_fans(a.shape, name)
         if (empty := _empty(a, dtype)) is not None:
             return empty
@@ -525,13 +678,22 @@ def _he(
         std = g / math.sqrt(fan)
         return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
-    def expected(shape: Shape) -> float:
-        return abs(default_gain) * _sqrt_ratio(1.0, _fan(shape, default_mode, name))
-
+    expected = _expected(
+        layout, name, lambda i, o: abs(default_gain) * _sqrt_ratio(1.0, i if default_mode == "fan_in" else o)
+    )
     return _attach(init, expected, "uniform" if uniform_ else "normal")
 
 
-def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def he_normal(
+    mode: FanMode = "fan_in",
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """He (Kaiming) normal, **MLX's meaning**: N(0, σ²) with σ = gain / sqrt(fan).
 
     Same as ``mlx.nn.init.he_normal`` (bitwise under the same seed). Note: with MLX's
@@ -545,6 +707,13 @@ def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.f
     Args:
         mode: ``"fan_in"`` or ``"fan_out"``. Default: ``"fan_in"``.
         gain: scaling factor. Default: ``1.0``.
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -555,10 +724,20 @@ def he_normal(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.f
         >>> init(mx.zeros((16, 8))).shape
         (16, 8)
     """
-    return _he("he_normal", False, mode, gain, dtype)
+    layout = check_layout("he_normal", in_axis, out_axis, batch_axis, segments)
+    return _he("he_normal", False, mode, gain, layout, dtype)
 
 
-def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def he_uniform(
+    mode: FanMode = "fan_in",
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """He (Kaiming) uniform, **MLX's meaning**: U(-l, l) with l = gain · sqrt(3 / fan).
 
     Same as ``mlx.nn.init.he_uniform`` (bitwise under the same seed). With the default
@@ -569,6 +748,13 @@ def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.
     Args:
         mode: ``"fan_in"`` or ``"fan_out"``. Default: ``"fan_in"``.
         gain: scaling factor. Default: ``1.0``.
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -578,16 +764,33 @@ def he_uniform(mode: str = "fan_in", gain: float = 1.0, *, dtype: mx.Dtype = mx.
         >>> mlxinit.get("he_uniform", mode="fan_out")(mx.zeros((16, 8))).shape
         (16, 8)
     """
-    return _he("he_uniform", True, mode, gain, dtype)
+    layout = check_layout("he_uniform", in_axis, out_axis, batch_axis, segments)
+    return _he("he_uniform", True, mode, gain, layout, dtype)
 
 
-def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Fill:
+def lecun_normal(
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """LeCun normal: N(0, σ²) with σ = 1 / sqrt(fan_in).
 
     A plain (untruncated) normal, like MLX's ``he_normal`` at its default gain. Keras and
     JAX call a *truncated* normal ``lecun_normal``; that one is ``keras:lecun_normal``
     in mlxinit-compat, or ``variance_scaling`` with its default distribution.
     Reference: LeCun et al. (1998), "Efficient BackProp".
+
+    Args:
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -598,21 +801,41 @@ def lecun_normal(*, dtype: mx.Dtype = mx.float32) -> Fill:
         (16, 8)
     """
 
+    layout = check_layout("lecun_normal", in_axis, out_axis, batch_axis, segments)
+
     def init(a: mx.array, *, key: Key = None) -> mx.array:
+        if not layout.is_default:
+            return _fan_draw(a, layout, "lecun_normal", "normal", lambda i, o: _sqrt_ratio(1.0, i), dtype, key)
         fan_in, _ = compute_fans(a.shape, "lecun_normal")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         std = 1.0 / math.sqrt(fan_in)
         return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
 
-    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_normal")[0]), "normal")
+    return _attach(init, _expected(layout, "lecun_normal", lambda i, o: _sqrt_ratio(1.0, i)), "normal")
 
 
-def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Fill:
+def lecun_uniform(
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """LeCun uniform: U(-l, l) with l = sqrt(3 / fan_in) (variance 1/fan_in).
 
     Drawn in float32 and rounded once to ``dtype`` (never beyond ±l), so float16 and
     bfloat16 keep the distribution's resolution near zero. Reference: LeCun et al. (1998), "Efficient BackProp".
+
+    Args:
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -623,13 +846,18 @@ def lecun_uniform(*, dtype: mx.Dtype = mx.float32) -> Fill:
         (16, 8)
     """
 
+    layout = check_layout("lecun_uniform", in_axis, out_axis, batch_axis, segments)
+
     def init(a: mx.array, *, key: Key = None) -> mx.array:
+        if not layout.is_default:
+            std_of = lambda i, o: _sqrt_ratio(1.0, i)  # noqa: E731
+            return _fan_draw(a, layout, "lecun_uniform", "symmetric_uniform", std_of, dtype, key)
         fan_in, _ = compute_fans(a.shape, "lecun_uniform")
         if (empty := _empty(a, dtype)) is not None:
             return empty
         return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype, key)
 
-    return _attach(init, lambda shape: _sqrt_ratio(1.0, compute_fans(shape, "lecun_uniform")[0]), "uniform")
+    return _attach(init, _expected(layout, "lecun_uniform", lambda i, o: _sqrt_ratio(1.0, i)), "uniform")
 
 
 def variance_scaling(
@@ -637,6 +865,10 @@ def variance_scaling(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
     dtype: mx.Dtype = mx.float32,
 ) -> Fill:
     """Variance scaling (Keras/JAX): samples with variance ``scale / n``.
@@ -658,6 +890,13 @@ def variance_scaling(
         mode: ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` or ``"fan_geo_avg"``. Default: ``"fan_in"``.
         distribution: ``"truncated_normal"``, ``"normal"`` or ``"uniform"``.
             Default: ``"truncated_normal"``.
+        in_axis: the fan-in axis of the full shape, as in JAX's ``variance_scaling``.
+            Default: ``None``, MLX's ``(out, *spatial, in)`` reading (the last non-batch axis).
+        out_axis: the fan-out axis. Default: ``None`` (the first non-batch axis).
+        batch_axis: axes of stacked independent matrices, in no fan. Default: ``None``;
+            ``batch_axis=0`` on stacked experts ``(experts, out, in)`` gives per-expert fans.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis, each segment with its own fans. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -672,8 +911,16 @@ def variance_scaling(
     scale = check_real(name, "scale", scale, gt=0.0)
     mode = check_choice(name, "mode", mode, _VS_MODES)
     distribution = check_choice(name, "distribution", distribution, _VS_DISTRIBUTIONS)
+    layout = check_layout(name, in_axis, out_axis, batch_axis, segments)
+
+    def std_of(fan_in: int, fan_out: int) -> float:
+        return _sqrt_ratio(scale, _mode_fan(fan_in, fan_out, mode))
+
+    kinds = {"truncated_normal": "truncated_normal", "normal": "normal", "uniform": "symmetric_uniform"}
 
     def init(a: mx.array, *, key: Key = None) -> mx.array:
+        if not layout.is_default:
+            return _fan_draw(a, layout, name, kinds[distribution], std_of, dtype, key)
         n = _fan(a.shape, mode, name)
         if (empty := _empty(a, dtype)) is not None:
             return empty
@@ -688,7 +935,7 @@ def variance_scaling(
     truncation = None
     if distribution == "truncated_normal":
         kind, truncation = "truncated_normal", (-2.0, 2.0)
-    return _attach(init, lambda shape: _sqrt_ratio(scale, _fan(shape, mode, name)), kind, truncation=truncation)
+    return _attach(init, _expected(layout, name, std_of), kind, truncation=truncation)
 
 
 def sparse(
@@ -743,7 +990,13 @@ def sparse(
     return _attach(init, expected, "sparse")
 
 
-def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
+def orthogonal(
+    gain: float = 1.0,
+    *,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+) -> Fill:
     """A (semi-)orthogonal matrix times ``gain``, Haar-distributed.
 
     The distribution of ``mlx.nn.init.orthogonal`` (the Q factor of a Gaussian matrix
@@ -759,6 +1012,9 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
 
     Args:
         gain: scaling factor. Default: ``1.0``.
+        batch_axis: axes of stacked matrices (experts): each gets its own orthogonal matrix. Default: none.
+        segments: fused weights: an int (equal parts) or a list of sizes along the output
+            axis (the first non-batch axis); each segment gets its own orthogonal matrix. Default: one.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -772,8 +1028,17 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
     from ._haar import haar_tall
 
     gain = check_real("orthogonal", "gain", gain)
+    layout = check_layout("orthogonal", batch_axis=batch_axis, segments=segments)
+
+    def block(rows: int, cols: int, key: Key) -> mx.array:
+        tall = rows >= cols
+        q = haar_tall(mx.random.normal(shape=(rows, cols) if tall else (cols, rows), key=key))
+        return (q if tall else q.T) * gain
 
     def init(a: mx.array, *, key: Key = None) -> mx.array:
+        if not layout.is_default:
+            # Matrix j draws with the call's j-th key (or the global generator, in order).
+            return _blocks(a.shape, layout, "orthogonal", lambda r, c, j: block(r, c, sampling.subkey(key, j)), dtype)
         _need_matrix(a.shape)
         if (empty := _empty(a, dtype)) is not None:
             return empty
@@ -789,6 +1054,11 @@ def orthogonal(gain: float = 1.0, *, dtype: mx.Dtype = mx.float32) -> Fill:
         return q.reshape(a.shape).astype(dtype)
 
     def expected(shape: Shape) -> float:
+        if not layout.is_default:
+            sizes = _block_sizes(shape, layout, "orthogonal")
+            n = sum(r * c for r, c in sizes)
+            # each r x c block holds min(r, c) unit vectors of squared norm gain²
+            return math.sqrt(sum(min(r, c) for r, c in sizes) * gain**2 / n) if n else 0.0
         _need_matrix(shape)
         if math.prod(shape) == 0:
             return 0.0
