@@ -33,8 +33,8 @@ def test_every_parameter_gets_the_most_specific_rule(default_registry: mlxinit.R
     report = mlxinit.apply(model, RULES, seed=0)
     chosen = {r.path: r.rule for r in report.rows}
     assert chosen["layers.0.attention.out_proj.weight"] == "layers.*.attention.out_proj.weight"
-    assert chosen["layers.0.attention.query_proj.weight"] == "Linear"
-    assert chosen["layers.0.attention.query_proj.bias"] == "Linear.bias"
+    assert chosen["layers.0.attention.query_proj.weight"] == "type:Linear"  # pasteable as a rule
+    assert chosen["layers.0.attention.query_proj.bias"] == "type:Linear.bias"
     assert chosen["embed.weight"] == "type:Embedding"
     assert chosen["layers.1.mlp_norm.weight"] == "type:LayerNorm.weight"
     assert chosen["layers.1.mlp_norm.bias"] == "type:LayerNorm"
@@ -124,8 +124,8 @@ def test_uncovered_parameters_are_kept_or_rejected_with_strict(default_registry:
 def test_rules_matching_nothing_are_reported(default_registry: mlxinit.Registry) -> None:
     """A rule that matches no parameter is listed in the report and its table."""
     report = mlxinit.apply(TinyTransformer(), {"*.weight": "zeros", "decoder.*": "ones", nn.Conv2d: "zeros"})
-    assert report.unused_rules == ("decoder.*", "Conv2d")
-    assert "rules that matched nothing: decoder.*, Conv2d" in str(report)
+    assert report.unused_rules == ("decoder.*", "type:Conv2d")
+    assert "rules that matched nothing: decoder.*, type:Conv2d" in str(report)
 
 
 def test_report_prints_a_table_of_path_identifier_shape_dtype(default_registry: mlxinit.Registry) -> None:
@@ -134,19 +134,24 @@ def test_report_prints_a_table_of_path_identifier_shape_dtype(default_registry: 
     report = mlxinit.apply(model, {"*": "zeros"}, seed=3)
     text = str(report)
     lines = text.splitlines()
-    assert lines[0].split() == ["parameter", "shape", "dtype", "initializer", "rule", "status"]
+    assert lines[0].split() == ["parameter", "shape", "dtype", "initializer", "rule", "status", "layout"]
+    assert lines[-1] == f"{len(report.rows)} initialized, 0 kept"
     assert any(line.startswith("embed.weight") and "64x16" in line and "float32" in line for line in lines)
     assert "seed: 3" in text
     assert len(report.rows) == len(_params(model))
 
 
-def test_non_floating_and_quantized_parameters_are_skipped(default_registry: mlxinit.Registry) -> None:
-    """Quantized layers (uint32 weights, float scales) are skipped and reported."""
+def test_quantized_layers_are_initialized_then_quantized(default_registry: mlxinit.Registry) -> None:
+    """A quantized layer's weight is drawn at its logical shape and quantized; its scales and biases go with it."""
     model = nn.Sequential(nn.Linear(64, 32), nn.QuantizedLinear(64, 32))
     report = mlxinit.apply(model, {"*": "zeros"})
-    assert set(report.skipped) == {"layers.1.weight", "layers.1.scales", "layers.1.biases", "layers.1.bias"}
-    assert any("quantized" in r.status for r in report.rows)
+    assert report.quantized == ["layers.1.weight"]
+    row = next(r for r in report.rows if r.path == "layers.1.weight")
+    assert row.shape == (32, 64)
+    assert row.status == "initialized (quantized, 4-bit affine)"
+    assert "layers.1.scales" not in {r.path for r in report.rows}
     assert mx.all(_params(model)["layers.0.weight"] == 0).item()
+    assert mx.all(model.layers[1](mx.ones((2, 64))) == 0).item()
 
 
 def test_bad_identifier_changes_nothing(default_registry: mlxinit.Registry) -> None:

@@ -42,6 +42,7 @@ from ._fans import compute_fans as compute_fans
 from ._initializer import Distribution as Distribution
 from ._initializer import Fill as Fill
 from ._initializer import Initializer as Initializer
+from ._modules import register_layout as register_layout
 from ._registry import InitializerInfo as InitializerInfo
 from ._registry import ParamInfo as ParamInfo
 from ._registry import PluginFailure as PluginFailure
@@ -55,6 +56,7 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._apply import ApplyReport as ApplyReport
     from ._apply import ApplyRow as ApplyRow
     from ._apply import UncoveredParametersError as UncoveredParametersError
+    from ._apply import UnmatchedRuleError as UnmatchedRuleError
     from ._apply import apply as apply
     from ._apply import available_presets as available_presets
     from ._apply import param_key as param_key
@@ -94,6 +96,7 @@ __all__ = [
     "UnknownInitializerError",
     "UnknownNonlinearityError",
     "UnknownParameterError",
+    "UnmatchedRuleError",
     "apply",
     "available",
     "available_presets",
@@ -110,6 +113,7 @@ __all__ = [
     "prefer",
     "refresh",
     "register",
+    "register_layout",
     "register_preset",
     "serialize",
     "set_default_registry",
@@ -123,6 +127,7 @@ _LAZY_MODULES = {
     "ApplyReport": "._apply",
     "ApplyRow": "._apply",
     "UncoveredParametersError": "._apply",
+    "UnmatchedRuleError": "._apply",
     "apply": "._apply",
     "available_presets": "._apply",
     "param_key": "._apply",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,8 +13,16 @@ from typing import TYPE_CHECKING, Any
 import mlx.core as mx
 
 from . import _rng
-from ._errors import InvalidIdentifierError, MlxinitError, RegistrationError, UnknownInitializerError
+from ._errors import (
+    InvalidIdentifierError,
+    MlxinitError,
+    MlxinitWarning,
+    RegistrationError,
+    UnknownInitializerError,
+    UnknownParameterError,
+)
 from ._initializer import Initializer, wrap_callable
+from ._modules import QuantSpec, layout_for, quant_spec, quantize_like, type_names
 from ._names import close_matches, key
 
 if TYPE_CHECKING:
@@ -26,6 +35,7 @@ __all__ = [
     "ApplyRow",
     "Preset",
     "UncoveredParametersError",
+    "UnmatchedRuleError",
     "apply",
     "available_presets",
     "param_key",
@@ -37,6 +47,23 @@ __all__ = [
 Preset = Callable[..., Sequence[tuple[Any, Any]]]
 
 PRESETS_GROUP = "mlxinit.presets"
+
+
+class UnmatchedRuleError(MlxinitError, LookupError):
+    """``apply(..., strict=True)``: a rule matched nothing, but is close to a type, parameter or path of the model.
+
+    Attributes:
+        rule: the rule as written.
+        reason: what is close, with "did you mean".
+    """
+
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
+        super().__init__(f"Rule {rule!r} matched nothing: {reason}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.rule, self.reason))
 
 
 class UncoveredParametersError(MlxinitError, LookupError):
@@ -86,18 +113,18 @@ class _Rule:
         if self.param is not None and pname != self.param:
             return False
         if self.type_obj is not None:
-            return isinstance(module, self.type_obj)
+            return isinstance(module, self.type_obj) or self.type_obj.__name__ in type_names(module)
         assert self.type_names is not None
-        names = {c.__name__ for c in type(module).__mro__}
+        names = set(type_names(module))
         return any(n in names for n in self.type_names)
 
 
 def _type_depth(module: Any, rule: _Rule) -> int:
     """How derived the matched class is (a rule for a subclass beats one for its base)."""
+    wanted = rule.type_names or ((rule.type_obj.__name__,) if rule.type_obj is not None else ())
     mro = type(module).__mro__
-    target = rule.type_obj
     for i, cls in enumerate(mro):
-        if (target is not None and cls is target) or (rule.type_names and cls.__name__ in rule.type_names):
+        if cls is rule.type_obj or cls.__name__ in wanted or cls.__name__.removeprefix("Quantized") in wanted:
             return len(mro) - i
     return 0
 
@@ -124,10 +151,11 @@ def _compile(rules: Any, offset: int = 0) -> list[_Rule]:
 
 
 def _compile_key(k: Any, ident: Any, order: int) -> _Rule:
+    # Labels are written as they can be pasted back as rules.
     if isinstance(k, type):
-        return _Rule(k.__name__, ident, order, type_obj=k)
+        return _Rule(f"type:{k.__name__}", ident, order, type_obj=k)
     if isinstance(k, tuple) and len(k) == 2 and isinstance(k[0], type) and isinstance(k[1], str):
-        return _Rule(f"{k[0].__name__}.{k[1]}", ident, order, type_obj=k[0], param=k[1])
+        return _Rule(f"type:{k[0].__name__}.{k[1]}", ident, order, type_obj=k[0], param=k[1])
     if isinstance(k, str):
         if k.startswith("type:"):
             spec = k[len("type:") :].strip()
@@ -181,8 +209,11 @@ class ApplyRow:
     rule: str  #: the rule that chose it ("" when none)
     shape: tuple[int, ...]
     dtype: str
-    status: str  #: "initialized", "kept" (no rule), or "skipped (...)"
+    #: "initialized", "initialized (quantized, 4-bit affine)", "kept" (no rule), "state (kept)",
+    #: "frozen (kept)", "tied to <path> (kept)" or "skipped (...)"
+    status: str
     expected_std: float | None = None  #: the std the initializer promises, where it says
+    layout: str = ""  #: the layout it was read in ("" for MLX's ``(out, *spatial, in)``)
 
 
 @dataclass(frozen=True)
@@ -197,23 +228,50 @@ class ApplyReport:
 
     @property
     def initialized(self) -> dict[str, str]:
-        """``{path: identifier}`` of every parameter that got new values."""
-        return {r.path: r.identifier for r in self.rows if r.status == "initialized"}
+        """``{path: identifier}`` of every array that got new values (quantized weights included)."""
+        return {r.path: r.identifier for r in self.rows if r.status.startswith("initialized")}
 
     @property
     def kept(self) -> list[str]:
-        """Paths no rule covered (their values were kept)."""
+        """Trainable parameters no rule covered (their values were kept)."""
         return [r.path for r in self.rows if r.status == "kept"]
 
     @property
+    def state(self) -> list[str]:
+        """Arrays that are state, not parameters (BatchNorm's running statistics), kept."""
+        return [r.path for r in self.rows if r.status == "state (kept)"]
+
+    @property
+    def frozen(self) -> list[str]:
+        """Frozen parameters, kept."""
+        return [r.path for r in self.rows if r.status == "frozen (kept)"]
+
+    @property
+    def quantized(self) -> list[str]:
+        """Quantized weights that were drawn in float and quantized."""
+        return [r.path for r in self.rows if r.status.startswith("initialized (quantized")]
+
+    @property
     def skipped(self) -> list[str]:
-        """Paths skipped because they are not floating (e.g. quantized weights)."""
-        return [r.path for r in self.rows if r.status.startswith("skipped")]
+        """Paths skipped: non-floating arrays, and the second path of a tied array."""
+        return [r.path for r in self.rows if r.status.startswith(("skipped", "tied"))]
+
+    def summary(self) -> str:
+        """One line: how many arrays were initialized, kept, state, frozen, quantized, skipped."""
+        counts = {
+            "initialized": len(self.initialized),
+            "quantized": len(self.quantized),
+            "kept": len(self.kept),
+            "state": len(self.state),
+            "frozen": len(self.frozen),
+            "skipped or tied": len(self.skipped),
+        }
+        return ", ".join(f"{n} {k}" for k, n in counts.items() if n or k in ("initialized", "kept"))
 
     def __str__(self) -> str:
-        head = ("parameter", "shape", "dtype", "initializer", "rule", "status")
+        head = ("parameter", "shape", "dtype", "initializer", "rule", "status", "layout")
         body = [
-            (r.path, "x".join(map(str, r.shape)) or "()", r.dtype, r.identifier, r.rule, r.status)
+            (r.path, "x".join(map(str, r.shape)) or "()", r.dtype, r.identifier, r.rule, r.status, r.layout)
             for r in self.rows
         ]
         widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
@@ -226,6 +284,7 @@ class ApplyReport:
             extra.append(f"seed: {self.seed}")
         if self.unused_rules:
             extra.append("rules that matched nothing: " + ", ".join(self.unused_rules))
+        extra.append(self.summary())
         return "\n".join(lines + extra)
 
 
@@ -362,14 +421,66 @@ def _resolve_preset(preset: Any) -> tuple[str, Preset, dict[str, Any]]:
 # ----------------------------------------------------------------------------- apply
 
 
-def _is_quantized(module: Any) -> bool:
-    return type(module).__name__.startswith("Quantized") or (
-        hasattr(module, "group_size") and hasattr(module, "bits")
-    )
-
-
 def _module_index(model: Module) -> dict[str, Any]:
     return dict(model.named_modules())  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class _Item:
+    """One array of the model as ``apply`` plans it."""
+
+    path: str
+    value: mx.array
+    module: Any
+    parent: Any
+    attr: str
+    pname: str
+    kind: str  #: "param", "quantized", "state", "frozen", "skipped", "tied"
+    shape: tuple[int, ...]
+    dtype: mx.Dtype
+    note: str = ""
+    quant: QuantSpec | None = None
+    rule: _Rule | None = None
+    layout: dict[str, Any] = field(default_factory=dict)
+
+
+def _plan_items(model: Module) -> list[_Item]:
+    """Every array of ``model``: trainable parameters, quantized weights (at their logical shape),
+    state and frozen arrays, in ``model.parameters()`` order; tied arrays once."""
+    from mlx.utils import tree_flatten
+
+    modules = _module_index(model)
+    trainable = {p for p, _ in tree_flatten(model.trainable_parameters())}  # type: ignore[no-untyped-call, str-unpack]
+    seen: dict[int, str] = {}
+    items: list[_Item] = []
+    for path, value in tree_flatten(model.parameters()):  # type: ignore[no-untyped-call, str-unpack]
+        if not isinstance(value, mx.array):
+            continue
+        mpath, _, pname = path.rpartition(".")
+        module = modules.get(mpath, model)
+        ppath, _, attr = mpath.rpartition(".")
+        parent = modules.get(ppath, model) if mpath else None
+        quant = quant_spec(module)
+        if quant is not None and pname in ("scales", "biases", "global_scale"):
+            continue  # stored with the weight
+        item = _Item(path, value, module, parent, attr, pname, "param", tuple(value.shape), value.dtype)
+        first = seen.setdefault(id(value), path)
+        if first != path:
+            item.kind, item.note = "tied", f"tied to {first}"
+        elif quant is not None and pname == "weight":
+            item.kind, item.quant, item.shape, item.dtype = "quantized", quant, quant.logical_shape, quant.dtype
+        elif not mx.issubdtype(value.dtype, mx.floating):
+            item.kind, item.note = "skipped", f"non-floating {_dtype_str(value.dtype)}"
+        elif path not in trainable and quant is None:  # a quantized module freezes its float bias too
+            item.kind = "state" if pname.startswith("running_") else "frozen"
+        items.append(item)
+    return items
+
+
+def _context(e: BaseException, text: str) -> None:
+    """Put ``text`` into ``str(e)`` (and keep its type, so ``except`` clauses still match)."""
+    if e.args and isinstance(e.args[0], str) and text not in e.args[0]:
+        e.args = (f"{e.args[0]} {text}", *e.args[1:])
 
 
 def apply(
@@ -393,15 +504,33 @@ def apply(
     3. a module type with a parameter name: ``(nn.Linear, "bias")`` or ``"type:Linear.bias"``;
     4. a module type: ``nn.Embedding`` or ``"type:Embedding"`` (a subclass beats its base).
 
+    A type rule matches the module that *owns* the parameter (``type:Attention`` matches
+    nothing in a model whose attention block holds its weights in ``Linear`` children; use
+    a glob such as ``"*.self_attn.*"``); ``type:Linear`` also matches ``QuantizedLinear``.
+
+    Only trainable parameters are initialized by globs and type rules. Arrays that are not
+    trainable (BatchNorm's running statistics, frozen parameters) are kept and reported as
+    ``state (kept)`` / ``frozen (kept)``; an exact-path rule may still set them (e.g.
+    ``{"bn.running_var": "ones"}``). Quantized weights are drawn at their logical float
+    shape, exactly as a float layer of the same path and rule would be, then quantized with
+    the module's own ``group_size``, ``bits`` and ``mode``. Arrays shared under two paths
+    (tied embeddings) are initialized once and reported as tied.
+
+    Fan-based initializers get the layout of the module they fill unless the rule gives one:
+    stacked experts (mlx-lm's ``SwitchLinear``: ``batch_axis=0``) and fused projections
+    (``qkv_proj``, ``c_attn``, ``gate_up_proj``, …: ``segments``); see
+    :func:`mlxinit.register_layout`.
+
     Explicit ``rules`` always win over the preset's rules for a parameter both cover.
-    Identifiers are anything :func:`mlxinit.get` takes (names, configs, closures). Each
-    parameter keeps its dtype (a bfloat16 model gets bfloat16 values). Parameters no
-    rule covers keep their values (``strict=True`` raises instead, before changing
-    anything); non-floating parameters and those of quantized modules are skipped;
-    rules that match nothing are listed in the report.
+    Identifiers are anything :func:`mlxinit.get` takes. Each parameter keeps its dtype; a
+    rule's own ``dtype`` is the precision of the draw, cast to the parameter's dtype after.
+    Parameters no rule covers keep their values (``strict=True`` raises instead, before
+    changing anything). A rule that matches nothing but is close to a type, parameter or
+    path of the model warns with "did you mean" (``strict=True``: raises).
 
     With ``seed``, a parameter's values depend only on (seed, its path, its rule): its
-    draws come from :func:`param_key` and nothing else (see the seeds docs).
+    draws come from :func:`param_key` and nothing else (see the seeds docs). A rule whose
+    initializer carries its own seed keys by that seed instead.
 
     Args:
         model: the module to initialize, in place.
@@ -409,18 +538,22 @@ def apply(
             :class:`Recipe` (whose preset and seed apply unless given here).
         preset: a preset name (``"gpt2"``), ``{"name": "gpt2", **options}`` or a callable.
         seed: an ``int``; without it draws come from MLX's global generator.
-        strict: raise :class:`UncoveredParametersError` if a parameter matches no rule.
+        strict: raise :class:`UncoveredParametersError` if a parameter matches no rule, and
+            :class:`UnmatchedRuleError` for a near-miss rule.
         registry: where names resolve; the default registry if ``None``.
         evaluate: evaluate each new parameter right away (bounded peak memory, as the
             old array is released when replaced); ``False`` leaves them lazy.
 
     Returns:
-        an :class:`ApplyReport` (path → initializer, shape, dtype), printable as a table.
+        an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
 
     Raises:
+        InvalidIdentifierError: ``model`` is not an ``mlx.nn.Module``, or a rule is malformed.
         UncoveredParametersError: with ``strict=True``.
-        UnknownInitializerError, InvalidParameterError, …: a rule's identifier is bad;
-            every identifier is built before any parameter changes.
+        UnmatchedRuleError: with ``strict=True``, a rule that matched nothing near a real name.
+        UnknownInitializerError, InvalidParameterError, …: a rule's identifier is bad; every
+            identifier is built before any parameter changes, and the error names the
+            parameter and the rule.
 
     Example:
         >>> import mlx.nn as nn, mlxinit
@@ -430,11 +563,16 @@ def apply(
         >>> report.initialized["layers.0.bias"]
         'zeros'
     """
-    from mlx.utils import tree_flatten, tree_unflatten
+    from mlx.nn.layers.base import Module as _Module
+    from mlx.utils import tree_unflatten
 
     from ._api import default_registry
     from ._recipe import Recipe
 
+    if not isinstance(model, _Module):
+        raise InvalidIdentifierError(
+            f"apply(model): expected an mlx.nn.Module, got {type(model).__name__} ({model!r:.60})."
+        )
     reg = registry or default_registry()
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
@@ -457,72 +595,93 @@ def apply(
             raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
         preset_rules = _compile(produced, offset=len(user))
 
-    modules = _module_index(model)
-    params: list[tuple[str, mx.array]] = list(tree_flatten(model.parameters()))  # type: ignore[arg-type, no-untyped-call]
-    plan: list[tuple[str, mx.array, _Rule | None, str]] = []
+    items = _plan_items(model)
     used: set[int] = set()
-    for path, value in params:
-        mpath, _, pname = path.rpartition(".")
-        module = modules.get(mpath, model)
-        if _is_quantized(module):
-            plan.append((path, value, None, "skipped (quantized module)"))
+    for it in items:
+        if it.kind in ("skipped", "tied"):
             continue
-        if not mx.issubdtype(value.dtype, mx.floating):
-            plan.append((path, value, None, f"skipped (non-floating {value.dtype})"))
-            continue
-        rule = _pick(user, path, module, pname) or _pick(preset_rules, path, module, pname)
-        if rule is None:
-            plan.append((path, value, None, "kept"))
-            continue
-        used.add(id(rule))
-        plan.append((path, value, rule, "initialized"))
-    uncovered = [p for p, _, _, status in plan if status == "kept"]
+        if it.kind in ("state", "frozen"):  # only an exact path reaches arrays that are not trainable
+            it.rule = next((r for r in user if r.path == it.path), None) or next(
+                (r for r in preset_rules if r.path == it.path), None
+            )
+        else:
+            it.rule = _pick(user, it.path, it.module, it.pname) or _pick(preset_rules, it.path, it.module, it.pname)
+        if it.rule is not None:
+            used.add(id(it.rule))
+            it.layout = layout_for(it.module, it.parent, it.attr, it.pname, it.shape)
+    # A near miss first: a misspelt rule is usually why parameters are uncovered.
+    _warn_near_misses([r for r in user if id(r) not in used], items, model, strict)
+    uncovered = [it.path for it in items if it.kind in ("param", "quantized") and it.rule is None]
     if strict and uncovered:
         raise UncoveredParametersError(uncovered)
 
     # Build every initializer first, so a bad identifier changes nothing.
-    built: dict[tuple[int, Any], Initializer] = {}
-    for _, value, rule, _ in plan:
-        if rule is None:
+    built: dict[tuple[int, Any, str], Initializer] = {}
+    for it in items:
+        if it.rule is None:
             continue
-        bk = (id(rule), value.dtype)
+        bk = (id(it.rule), it.dtype, repr(sorted(it.layout.items())))
         if bk not in built:
-            built[bk] = _build(reg, rule, value.dtype)
+            try:
+                built[bk] = _build(reg, it.rule, it.dtype, it.layout)
+            except MlxinitError as e:
+                _context(e, f"(in the rule {it.rule.label!r}, for {it.path!r})")
+                raise
+
+    tied: dict[str, list[str]] = {}
+    for it in items:
+        if it.kind == "tied":
+            tied.setdefault(it.note.removeprefix("tied to "), []).append(it.path)
 
     # Build every new array lazily first (shape and parameter errors surface here, before
     # any parameter changes), then evaluate and swap them in one at a time.
     rows = []
-    fresh: list[tuple[str, mx.array]] = []
-    for path, value, rule, status in plan:
+    fresh: list[tuple[str, Any]] = []
+    for it in items:
+        rule = it.rule
         if rule is None:
-            rows.append(ApplyRow(path, "", "", tuple(value.shape), _dtype_str(value.dtype), status))
+            status = {"param": "kept", "quantized": "kept", "state": "state (kept)", "frozen": "frozen (kept)"}.get(
+                it.kind, f"skipped ({it.note})" if it.kind == "skipped" else f"{it.note} (kept)"
+            )
+            rows.append(ApplyRow(it.path, "", "", it.shape, _dtype_str(it.value.dtype), status))
             continue
-        init = built[(id(rule), value.dtype)]
+        init = built[(id(rule), it.dtype, repr(sorted(it.layout.items())))]
         base = _own_base(init)
         if base is None:
             base = seed
         try:
-            new = init(value) if base is None else init(value, key=_rng.path_key(base, path))
+            new = init(it.shape) if base is None else init(it.shape, key=_rng.path_key(base, it.path))
         except MlxinitError as e:
-            _note(e, f"(while initializing {path!r} with the rule {rule.label!r})")
+            _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
             raise
-        if tuple(new.shape) != tuple(value.shape):
-            raise MlxinitError(
-                f"rule {rule.label!r} ({_describe(rule.identifier)}) gave shape {tuple(new.shape)} "
-                f"for {path!r}, expected {tuple(value.shape)}."
-            )
-        if new.dtype != value.dtype:
-            new = new.astype(value.dtype)
-        fresh.append((path, new))
+        if new.dtype != it.dtype:
+            new = new.astype(it.dtype)
+        status = "initialized"
+        if it.quant is not None:
+            status = f"initialized (quantized, {it.quant.describe()})"
+            mpath = it.path.rpartition(".")[0]
+            fresh.extend((f"{mpath}.{k}", v) for k, v in quantize_like(it.quant, new).items())
+        else:
+            fresh.append((it.path, new))
+            fresh.extend((t, new) for t in tied.get(it.path, ()))  # the same array under every path
+        if it.kind in ("state", "frozen"):
+            status = f"initialized ({it.kind}, by exact path)"
         promised = None
         with contextlib.suppress(MlxinitError):
-            promised = init.expected_std(tuple(value.shape))
+            promised = init.expected_std(it.shape)
         rows.append(
             ApplyRow(
-                path, _describe(rule.identifier), rule.label, tuple(new.shape), _dtype_str(new.dtype), status, promised
+                it.path,
+                _describe(rule.identifier),
+                rule.label,
+                it.shape,
+                _dtype_str(it.value.dtype),
+                status,
+                promised,
+                _layout_text(it.layout, init),
             )
         )
-    del plan, params
+    del items
     for path, new in fresh:
         if evaluate:
             mx.eval(new)
@@ -539,6 +698,90 @@ def apply(
     )
 
 
+def _layout_text(layout: Mapping[str, Any], init: Initializer) -> str:
+    """The layout the initializer used, as ``key=value`` text ("" for MLX's default reading)."""
+    from ._layout import LAYOUT_PARAMS, check_layout
+
+    given = {k: init.config[k] for k in LAYOUT_PARAMS if init.config.get(k) is not None}
+    if not given:
+        return ""
+    try:
+        return check_layout(init.name, **given).describe()
+    except MlxinitError:
+        return ", ".join(f"{k}={v!r}" for k, v in given.items())
+
+
+def _warn_near_misses(unused: Sequence[_Rule], items: Sequence[_Item], model: Module, strict: bool) -> None:
+    """Warn (``strict``: raise) for a rule that matched nothing but is close to something in the model."""
+    if not unused:
+        return
+    paths = [it.path for it in items]
+    params_by_type: dict[str, set[str]] = {}
+    for it in items:
+        for n in type_names(it.module):
+            params_by_type.setdefault(n, set()).add(it.pname)
+    containers: dict[str, str] = {}  # type name -> path of one module of that type owning no parameter
+    for mpath, mod in _module_index(model).items():
+        for n in type_names(mod):
+            if n not in params_by_type and mpath:
+                containers.setdefault(n, mpath)
+    segments = {seg for p in paths for seg in p.split(".")}
+    for r in unused:
+        message = _near_miss(r, paths, params_by_type, containers, segments)
+        if message is None:
+            continue
+        if strict:
+            raise UnmatchedRuleError(r.label, message)
+        warnings.warn(f"Rule {r.label!r} matched nothing: {message}", MlxinitWarning, stacklevel=3)
+
+
+def _near_miss(
+    r: _Rule,
+    paths: Sequence[str],
+    params_by_type: Mapping[str, set[str]],
+    containers: Mapping[str, str],
+    segments: set[str],
+) -> str | None:
+    if r.type_names is not None or r.type_obj is not None:
+        tname = r.type_names[0] if r.type_names else getattr(r.type_obj, "__name__", "")
+        if tname in containers:
+            glob = ".".join("*" if part.isdigit() else part for part in containers[tname].split(".")) + ".*"
+            return (
+                f"{tname} modules own no parameters themselves (they are in child modules), and a type rule "
+                f"matches the module that owns the parameter. Use a path glob such as {glob!r}."
+            )
+        if tname not in params_by_type:
+            near = close_matches(tname, sorted(params_by_type))
+            if near:
+                pasted = f"type:{near[0]}" + (f".{r.param}" if r.param else "")
+                return f"no parameter's module is a {tname}. Did you mean {pasted!r}?"
+            return None
+        if r.param is not None and r.param not in params_by_type[tname]:
+            near = close_matches(r.param, sorted(params_by_type[tname]))
+            hint = f" Did you mean 'type:{tname}.{near[0]}'?" if near else ""
+            return f"{tname} modules own no parameter {r.param!r} (they own {sorted(params_by_type[tname])}).{hint}"
+        return None
+    assert r.path is not None
+    if not any(c in r.path for c in "*?["):
+        near = close_matches(r.path, paths)
+        return f"no parameter has this path. Did you mean {near[0]!r}?" if near else None
+    fixed = []
+    changed = False
+    for seg in r.path.split("."):
+        if any(c in seg for c in "*?[") or seg in segments:
+            fixed.append(seg)
+            continue
+        near = close_matches(seg, sorted(segments))
+        if not near:
+            return None
+        fixed.append(near[0])
+        changed = True
+    candidate = ".".join(fixed)
+    if changed and any(fnmatch.fnmatchcase(p, candidate) for p in paths):
+        return f"did you mean {candidate!r}?"
+    return None
+
+
 def _dtype_str(dtype: mx.Dtype) -> str:
     return str(dtype).removeprefix("mlx.core.")
 
@@ -553,20 +796,31 @@ def _own_base(init: Initializer) -> int | mx.array | None:
     return None
 
 
-def _build(reg: Registry, rule: _Rule, dtype: mx.Dtype) -> Initializer:
+def _build(reg: Registry, rule: _Rule, dtype: mx.Dtype, layout: Mapping[str, Any]) -> Initializer:
+    """The rule's initializer for a parameter of ``dtype`` (unless the rule names its own dtype,
+    the precision of the draw) in the module's ``layout`` (unless the rule gives one)."""
+    from ._layout import LAYOUT_PARAMS
+
     ident = rule.identifier
-    try:
-        if isinstance(ident, Initializer):
-            # Rebuilt from its config (seed included) so that it yields this parameter's dtype.
-            return reg.get(ident, dtype=dtype) if ident.serializable else ident
-        if callable(ident) and not isinstance(ident, (str, Mapping)):
-            return wrap_callable(ident)
-        if isinstance(ident, Mapping):
-            ident = {k: v for k, v in ident.items() if k != "dtype"}
-        return reg.get(ident, dtype=dtype)
-    except MlxinitError as e:
-        _note(e, f"(in the rule {rule.label!r})")
-        raise
+    if isinstance(ident, Initializer):
+        if not ident.serializable:
+            return ident
+        ident = dict(ident.config)
+    elif callable(ident) and not isinstance(ident, (str, Mapping)):
+        return wrap_callable(ident)
+    if isinstance(ident, str):
+        ident = {"name": ident}
+    if not isinstance(ident, Mapping):
+        return reg.get(ident)  # the registry says what is wrong with it
+    cfg = dict(ident)
+    cfg.setdefault("dtype", dtype)
+    extra = {k: v for k, v in layout.items() if k in LAYOUT_PARAMS}
+    if extra and not any(k in cfg for k in LAYOUT_PARAMS):
+        try:
+            return reg.get({**cfg, **extra})
+        except UnknownParameterError:
+            pass  # an initializer without layout parameters (normal, zeros, ...)
+    return reg.get(cfg)
 
 
 def _note(e: BaseException, note: str) -> None:
