@@ -224,8 +224,67 @@ def test_info_json_marks_required_parameters() -> None:
     data = json.loads(run("info", "sparse", "--json").stdout)
     params = {p["name"]: p for p in data["parameters"]}
     assert params["sparsity"]["required"] is True
-    assert params["std"] == {"name": "std", "default": 1.0, "required": False, "annotation": "float"}
+    assert params["std"] == {
+        "name": "std",
+        "default": 1.0,
+        "required": False,
+        "annotation": "float",
+        "description": "their standard deviation, >= 0. Default: 1.0.",
+    }
     assert data["loaded"] is True
+
+
+#: reST/MyST markup that must not reach the terminal.
+RAW_MARKUP = ("``", ":func:", ":class:", ":meth:", ":math:", ".. math::", "**", "`_")
+
+
+@pytest.mark.parametrize("name", ["he_normal", "orthogonal", "identity", "he_uniform", "truncated_normal"])
+def test_info_shows_docstrings_as_plain_text(name: str) -> None:
+    """`info NAME` on a built-in prints its description and parameters with no reST markup left."""
+    proc = run("info", name)
+    assert proc.returncode == 0
+    for raw in RAW_MARKUP:
+        assert raw not in proc.stdout, (raw, proc.stdout)
+
+
+def test_info_renders_roles_literals_and_parameter_docs() -> None:
+    """Roles become names, literals lose their backticks, parameters carry their `Args:` text."""
+    he_uniform = run("info", "he_uniform").stdout
+    assert "see\nhe_normal()." in he_uniform  # :func:`he_normal`
+    assert "Same as mlx.nn.init.he_uniform (bitwise" in he_uniform
+    assert "  mode = 'fan_in'  \"fan_in\" or \"fan_out\".\n" in he_uniform
+    assert "Default:" not in he_uniform  # the default shown is the factory's own
+    orthogonal = run("info", "orthogonal").stdout
+    assert "without its max(rows, cols)² QR" in orthogonal
+    assert "  gain = 1.0  scaling factor.\n" in orthogonal
+
+
+def test_info_renders_math_from_mlx_docstrings() -> None:
+    """MLX's own docstrings (`.. math::` blocks, `:math:` roles, links) read as plain text."""
+    prelude = "import mlx.nn.init, mlxinit\nmlxinit.register('mlx_glorot', mlx.nn.init.glorot_uniform)"
+    proc = run("info", "mlx_glorot", prelude=prelude)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "\n    limit = γ sqrt(6.0/(fan_in + fan_out))\n" in out
+    assert "on the interval\n[-limit, limit], where the bound limit\n" in out
+    assert "neural networks (https://proceedings.mlr.press/v9/glorot10a.html)" in out
+    for raw in RAW_MARKUP:
+        assert raw not in out, (raw, out)
+
+
+def test_list_and_json_summaries_are_plain_text() -> None:
+    """Every summary `list` prints (built-ins and mlxinit-compat) and `--json` gives is free of markup."""
+    proc = run("list")
+    assert proc.returncode == 0
+    assert "He (Kaiming) normal, MLX's meaning: N(0, σ²)" in proc.stdout
+    assert "Samples from N(mean, std²)." in proc.stdout
+    rows = json.loads(run("list", "--json").stdout)
+    info = json.loads(run("info", "variance_scaling", "--json").stdout)
+    texts = [proc.stdout, *(r["summary"] or "" for r in rows), info["summary"], info["description"]]
+    texts += [p["description"] for p in info["parameters"]]
+    for text in texts:
+        for raw in RAW_MARKUP:
+            assert raw not in text, (raw, text)
 
 
 def test_info_unknown_name_suggests_close_names() -> None:

@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from ._text import description, param_docs, plain, split_default
+
 if TYPE_CHECKING:
     from ._registry import InitializerInfo
 
@@ -34,19 +36,6 @@ FAN_RULE = (
     "MLX layout (out, *spatial, in): fan_in = shape[-1] * rf, fan_out = shape[0] * rf, "
     "rf = prod(shape[1:-1])"
 )
-
-_GOOGLE_SECTIONS = (
-    "Args:",
-    "Arguments:",
-    "Returns:",
-    "Raises:",
-    "Example:",
-    "Examples:",
-    "Attributes:",
-    "Note:",
-    "Yields:",
-)
-
 
 class CliError(Exception):
     """An error to report as one line, with the exit status to use."""
@@ -296,25 +285,34 @@ def _list_row(name: str, info: InitializerInfo, kind: str) -> dict[str, Any]:
         "origin": info.source,
         "distribution": info.distribution,
         "version": info.version,
-        "summary": info.summary,
+        "summary": plain(info.summary) or None,
         "loaded": info.loaded,
     }
 
 
 def _describe(doc: str | None) -> str:
-    """The docstring's prose: everything before its first Google-style section."""
-    if not doc:
-        return ""
-    out: list[str] = []
-    for line in inspect.cleandoc(doc).splitlines():
-        if line.strip() in _GOOGLE_SECTIONS:
-            break
-        out.append(line)
-    return "\n".join(out).strip()
+    """The docstring's prose (everything before its first Google-style section), as plain text."""
+    return description(doc)
 
 
 def _fmt_default(p: Any) -> str:
     return "(required)" if p.required else f"= {p.default!r}"
+
+
+def _param_lines(params: Sequence[Any], doc: str | None) -> list[str]:
+    """One line per parameter: name, default, and its ``Args:`` description as plain text.
+
+    The description's closing ``Default: ...`` sentence is left out: the default shown is
+    the factory's own.
+    """
+    docs = param_docs(doc)
+    heads = [f"{p.name} {_fmt_default(p)}" for p in params]
+    width = max(map(len, heads), default=0)
+    lines = []
+    for p, head in zip(params, heads, strict=True):
+        text = split_default(docs[p.name])[0] if p.name in docs else ""
+        lines.append(f"  {head.ljust(width)}  {text}".rstrip())
+    return lines
 
 
 def cmd_info(args: argparse.Namespace, style: Style) -> int:
@@ -322,9 +320,10 @@ def cmd_info(args: argparse.Namespace, style: Style) -> int:
 
     info = mlxinit.info(args.name)
     kind = _source_kind(info.source)
+    docs = param_docs(info.doc)
     params = None if info.params is None else [
         {"name": p.name, "default": None if p.required else p.default, "required": p.required,
-         "annotation": p.annotation}
+         "annotation": p.annotation, "description": docs.get(p.name)}
         for p in info.params
     ]
     if args.json:
@@ -339,7 +338,7 @@ def cmd_info(args: argparse.Namespace, style: Style) -> int:
                 "version": info.version,
                 "target": info.target,
                 "loaded": info.loaded,
-                "summary": info.summary,
+                "summary": plain(info.summary) or None,
                 "description": _describe(info.doc) or None,
                 "parameters": params,
                 "fan_rule": FAN_RULE,
@@ -362,7 +361,7 @@ def cmd_info(args: argparse.Namespace, style: Style) -> int:
         lines.append(f"{key('parameters:')}   none")
     else:
         lines.append(key("parameters:"))
-        lines += [f"  {p.name} {_fmt_default(p)}" for p in info.params]
+        lines += _param_lines(info.params, info.doc)
     lines.append(f"{key('fan rule:')}     {FAN_RULE}")
     description = _describe(info.doc)
     if description:
