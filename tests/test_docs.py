@@ -237,3 +237,32 @@ def test_docgen_examples() -> None:
     result = doctest.testmod(_docgen(), optionflags=OPTIONS)
     assert result.attempted >= 5
     assert result.failed == 0
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The code of each ```` ```python ```` block of a page."""
+    return re.findall(r"^```python\n(.*?)^```", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_plugin_guide_preset_does_what_it_says() -> None:
+    """The guide's example preset gives every weight N(0, std²), biases zero and norms one."""
+    import mlx.core as mx
+    import mlx.nn as nn
+    import numpy as np
+    from scipy import stats
+
+    (code,) = [b for b in python_blocks((DOCS / "plugins.md").read_text(encoding="utf-8")) if "def small(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "plugins.md", "exec"), namespace)
+    small = namespace["small"]
+    model = nn.Sequential(nn.Linear(64, 256), nn.LayerNorm(256), nn.Linear(256, 64), nn.RMSNorm(64))
+    report = mlxinit.apply(model, preset=small, seed=0, strict=True)
+    assert not report.kept
+    layers = model.layers
+    for norm in (layers[1], layers[3]):
+        assert mx.array_equal(norm.weight, mx.ones_like(norm.weight)).item()
+    for biased in (layers[0], layers[1], layers[2]):
+        assert mx.array_equal(biased.bias, mx.zeros_like(biased.bias)).item()
+    for linear in (layers[0], layers[2]):
+        w = np.asarray(linear.weight, dtype=np.float64).ravel()
+        assert stats.kstest(w, stats.norm(0.0, 0.01).cdf).pvalue > 1e-4
