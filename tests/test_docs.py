@@ -223,6 +223,9 @@ def test_api_docstrings_are_tidied_for_autodoc() -> None:
     lines = ["Samples of N(``loc``, ``scale``²)."]
     docgen.api_docstring("function", mlxinit.sampling.normal, lines)
     assert lines == ["Samples of N(``loc``, ``scale``\\ ²)."]
+    lines = ["built with ``seed=``/``key=``: call"]  # adjacent literals are left alone
+    docgen.api_docstring("class", mlxinit.Initializer, lines)
+    assert lines == ["built with ``seed=``/``key=``: call"]
     lines = ["Alias for field number 0"]
     docgen.api_docstring("attribute", None, lines)
     assert lines == []

@@ -27,7 +27,9 @@ PLOT_SHAPES: tuple[tuple[int, ...], ...] = ((128, 128), (16, 3, 3, 16))
 PLOT_SEED = 0
 
 #: An inline literal followed by a character docutils does not accept there (``std``²).
-_LITERAL_GLUED = re.compile(r"(?<!`)(``[^`\s](?:[^`]*?[^`\s])?``)(?=[^\s.,;:!?)\]}'\"/\\`-])")
+#: (A start-string follows whitespace or an opening punctuation mark, as docutils requires, so the
+#: closing and opening backticks of ``a``/``b`` are not read as a literal of their own.)
+_LITERAL_GLUED = re.compile(r"(?<![^\s'\"(\[{<:/-])(``[^`\s](?:[^`]*?[^`\s])?``)(?=[^\s.,;:!?)\]}'\"/\\`-])")
 _REFERENCE_RE = re.compile(r"Reference:\s+(.+?)(?:\s+Aliases:.*)?$", re.DOTALL)
 
 
