@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -224,8 +226,67 @@ def test_info_json_marks_required_parameters() -> None:
     data = json.loads(run("info", "sparse", "--json").stdout)
     params = {p["name"]: p for p in data["parameters"]}
     assert params["sparsity"]["required"] is True
-    assert params["std"] == {"name": "std", "default": 1.0, "required": False, "annotation": "float"}
+    assert params["std"] == {
+        "name": "std",
+        "default": 1.0,
+        "required": False,
+        "annotation": "float",
+        "description": "their standard deviation, >= 0. Default: 1.0.",
+    }
     assert data["loaded"] is True
+
+
+#: reST/MyST markup that must not reach the terminal.
+RAW_MARKUP = ("``", ":func:", ":class:", ":meth:", ":math:", ".. math::", "**", "`_")
+
+
+@pytest.mark.parametrize("name", ["he_normal", "orthogonal", "identity", "he_uniform", "truncated_normal"])
+def test_info_shows_docstrings_as_plain_text(name: str) -> None:
+    """`info NAME` on a built-in prints its description and parameters with no reST markup left."""
+    proc = run("info", name)
+    assert proc.returncode == 0
+    for raw in RAW_MARKUP:
+        assert raw not in proc.stdout, (raw, proc.stdout)
+
+
+def test_info_renders_roles_literals_and_parameter_docs() -> None:
+    """Roles become names, literals lose their backticks, parameters carry their `Args:` text."""
+    he_uniform = run("info", "he_uniform").stdout
+    assert "see\nhe_normal()." in he_uniform  # :func:`he_normal`
+    assert "Same as mlx.nn.init.he_uniform (bitwise" in he_uniform
+    assert re.search(r"^  mode = 'fan_in' +\"fan_in\" or \"fan_out\"\.$", he_uniform, re.MULTILINE)
+    assert "Default:" not in he_uniform  # the default shown is the factory's own
+    orthogonal = run("info", "orthogonal").stdout
+    assert "without its max(rows, cols)² QR" in orthogonal
+    assert re.search(r"^  gain = 1\.0 +scaling factor\.$", orthogonal, re.MULTILINE)
+
+
+def test_info_renders_math_from_mlx_docstrings() -> None:
+    """MLX's own docstrings (`.. math::` blocks, `:math:` roles, links) read as plain text."""
+    prelude = "import mlx.nn.init, mlxinit\nmlxinit.register('mlx_glorot', mlx.nn.init.glorot_uniform)"
+    proc = run("info", "mlx_glorot", prelude=prelude)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "\n    limit = γ sqrt(6.0/(fan_in + fan_out))\n" in out
+    assert "on the interval\n[-limit, limit], where the bound limit\n" in out
+    assert "neural networks (https://proceedings.mlr.press/v9/glorot10a.html)" in out
+    for raw in RAW_MARKUP:
+        assert raw not in out, (raw, out)
+
+
+def test_list_and_json_summaries_are_plain_text() -> None:
+    """Every summary `list` prints (built-ins and mlxinit-compat) and `--json` gives is free of markup."""
+    proc = run("list")
+    assert proc.returncode == 0
+    assert "He (Kaiming) normal, MLX's meaning: N(0, σ²)" in proc.stdout
+    assert "Samples from N(mean, std²)." in proc.stdout
+    rows = json.loads(run("list", "--json").stdout)
+    info = json.loads(run("info", "variance_scaling", "--json").stdout)
+    texts = [proc.stdout, *(r["summary"] or "" for r in rows), info["summary"], info["description"]]
+    texts += [p["description"] for p in info["parameters"]]
+    for text in texts:
+        for raw in RAW_MARKUP:
+            assert raw not in text, (raw, text)
 
 
 def test_info_unknown_name_suggests_close_names() -> None:
@@ -342,6 +403,26 @@ def test_sample_plain_output_fields() -> None:
     assert set(fields) == {"initializer", "shape", "mean", "std", "min", "max", "zeros", "promised std"}
 
 
+def test_sample_statistics_are_float64() -> None:
+    """Statistics do not drift with size: float32 accumulation would read 0.0312428 and 0.115 here."""
+    out = run("sample", "orthogonal", "--shape", "1024", "1024").stdout
+    fields = {k: v.strip() for k, v in (line.split(":", 1) for line in out.splitlines())}
+    assert fields["std"] == "0.03125"  # an orthogonal n x n matrix has std 1/sqrt(n)
+    assert fields["promised std"] == "0.03125"
+    data = json.loads(run("sample", "constant", "--param", "value=0.1", "--shape", "4096", "4096", "--json").stdout)
+    assert data["mean"] == pytest.approx(0.1, rel=1e-7)  # 0.1 in float32
+    assert data["std"] == pytest.approx(0.0, abs=1e-12)
+    assert (data["min"], data["max"], data["zeros"]) == (pytest.approx(0.1), pytest.approx(0.1), 0.0)
+
+
+@pytest.mark.parametrize("shape", [("0",), ("0", "4"), ("8", "0"), ("2", "3", "0", "5")])
+def test_sample_refuses_zero_size_shapes(shape: tuple[str, ...]) -> None:
+    """A shape with a zero dimension is a usage error: one line, exit 2, the shape given."""
+    line = assert_one_line_error(run("sample", "normal", "--shape", *shape), status=2)
+    assert line.startswith("mlxinit sample: error: --shape: expected every dimension >= 1")
+    assert f"got {' x '.join(shape)} " in line
+
+
 def test_sample_promised_std_na_without_expected_std(plugin_site: Path) -> None:
     """A plugin closure without `expected_std` prints 'n/a' for the promised std."""
     out = run("sample", "tiny", "--shape", "16", "16", pythonpath=plugin_site).stdout
@@ -397,6 +478,30 @@ def test_sample_plot_writes_a_png(tmp_path: Path, name: str) -> None:
     assert height >= 200
     assert target.stat().st_size > 5_000
     assert f"plot:         {target}" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"),
+    [(".svg", b"<?xml"), (".pdf", b"%PDF-"), (".PNG", PNG_SIGNATURE), (".jpg", b"\xff\xd8\xff"), (".eps", b"%!PS")],
+)
+def test_sample_plot_format_follows_the_suffix(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    """`--plot` writes the image format its suffix names (case-insensitively)."""
+    target = tmp_path / f"normal{suffix}"
+    proc = run("sample", "normal", "--shape", "64", "--plot", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("name", ["x.bmp", "x", "x.png.txt"])
+def test_sample_plot_refuses_an_unknown_suffix(tmp_path: Path, name: str) -> None:
+    """An unknown or missing suffix is a usage error listing the supported ones; nothing is drawn."""
+    target = tmp_path / name
+    line = assert_one_line_error(run("sample", "normal", "--shape", "8", "--plot", str(target)), status=2)
+    assert line.startswith("mlxinit sample: error: --plot: expected a plot file name ending in an image format")
+    for supported in (".png", ".svg", ".pdf"):
+        assert supported in line
+    assert f"got {str(target)!r}" in line
+    assert not target.exists()
 
 
 def test_sample_plot_into_missing_directory_is_one_line(tmp_path: Path) -> None:
@@ -484,3 +589,21 @@ def test_colour_and_alignment_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch
     assert plain_tty.table(("NAME", "SOURCE", "SUMMARY"), rows)[0] == "NAME         SOURCE   SUMMARY"
     piped = Style(io.StringIO()).table(("NAME", "SOURCE", "SUMMARY"), rows)
     assert piped == ["a\tbuiltin\tx", "longer_name\tplugin\ty"]
+
+
+def test_plot_distribution_refuses_formats_it_cannot_write(tmp_path: Path) -> None:
+    """From Python too, an unknown suffix raises `PlotFormatError` (an `MlxinitError` and `ValueError`)."""
+    import mlx.core as mx
+
+    import mlxinit
+    from mlxinit._plot import PlotFormatError, image_formats, plot_distribution, plot_format
+
+    assert {"png", "svg", "pdf"} <= set(image_formats())
+    assert plot_format("a/b.SVG") == "svg"
+    with pytest.raises(PlotFormatError, match=r"expected a plot file name .*\.png.*got 'x\.bmp'") as err:
+        plot_distribution(mx.zeros((4,)), {"name": "zeros"}, 0.0, "x.bmp")
+    assert isinstance(err.value, mlxinit.MlxinitError)
+    assert isinstance(err.value, ValueError)
+    if shutil.which("xelatex") is None:  # .pgf is known to matplotlib but needs LaTeX
+        with pytest.raises(PlotFormatError, match="could not write 'pgf'"):
+            plot_distribution(mx.zeros((4,)), {"name": "zeros"}, 0.0, str(tmp_path / "x.pgf"))

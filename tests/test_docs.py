@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import os
 import re
 import shlex
@@ -173,3 +174,98 @@ def test_exception_reference_lists_the_hierarchy() -> None:
         assert f"``{name}``" in rst
     assert "UnknownInitializerError  (MlxinitError, LookupError)" in rst
     assert "also a ``LookupError``" in rst
+
+
+def _api_sections(rst: str) -> dict[str, str]:
+    """The generated API reference split by ``.. currentmodule::``: module name -> its text."""
+    parts = re.split(r"^\.\. currentmodule:: (\S+)$", rst, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("module_name", ["mlxinit", "mlxinit.testing", "mlxinit.sampling"])
+def test_api_reference_documents_every_public_name(module_name: str) -> None:
+    """Every name of the module's ``__all__`` has an autodoc entry and a summary row in the API reference."""
+    docgen = _docgen()
+    module = importlib.import_module(module_name)
+    section = _api_sections(docgen.api_rst())[module_name]
+    for name in module.__all__:
+        kind = docgen.api_kind(getattr(module, name))
+        directive = {"function": "autofunction", "class": "autoclass", "exception": "autoexception"}.get(
+            kind, "autodata"
+        )
+        assert re.search(rf"^\.\. {directive}:: {re.escape(name)}$", section, re.MULTILINE), name
+        assert re.search(rf"^   {re.escape(name)}$", section, re.MULTILINE), name  # the summary table
+
+
+def test_api_reference_follows_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name added to ``__all__`` appears in the API reference without editing a page."""
+    docgen = _docgen()
+    sampling = importlib.import_module("mlxinit.sampling")
+    monkeypatch.setattr(sampling, "__all__", [*sampling.__all__, "Sequence"])
+    section = _api_sections(docgen.api_rst())["mlxinit.sampling"]
+    assert ".. autoclass:: Sequence\n" in section
+
+
+def test_api_reference_page_is_in_the_docs() -> None:
+    """The API page includes the generated reference, autodoc and napoleon are on, the index links it."""
+    assert ".. include:: _generated/api.rst" in (DOCS / "api.md").read_text(encoding="utf-8")
+    conf = (DOCS / "conf.py").read_text(encoding="utf-8")
+    assert '"sphinx.ext.autodoc"' in conf
+    assert '"sphinx.ext.napoleon"' in conf
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    assert "\napi\n" in index
+    assert "genindex" in index
+
+
+def test_api_docstrings_are_tidied_for_autodoc() -> None:
+    """Glued literals become valid reST, NamedTuple field boilerplate goes, markers get their comment."""
+    docgen = _docgen()
+    lines = ["Samples of N(``loc``, ``scale``²)."]
+    docgen.api_docstring("function", mlxinit.sampling.normal, lines)
+    assert lines == ["Samples of N(``loc``, ``scale``\\ ²)."]
+    lines = ["built with ``seed=``/``key=``: call"]  # adjacent literals are left alone
+    docgen.api_docstring("class", mlxinit.Initializer, lines)
+    assert lines == ["built with ``seed=``/``key=``: call"]
+    lines = ["Alias for field number 0"]
+    docgen.api_docstring("attribute", None, lines)
+    assert lines == []
+    hookimpl = mlxinit.hookimpl
+    lines = inspect.cleandoc(type(hookimpl).__doc__ or "").splitlines()
+    docgen.api_docstring("data", hookimpl, lines)
+    assert "@mlxinit.hookimpl" in " ".join(lines)
+
+
+def test_docgen_examples() -> None:
+    """The examples in the reference generator's docstrings hold."""
+    result = doctest.testmod(_docgen(), optionflags=OPTIONS)
+    assert result.attempted >= 5
+    assert result.failed == 0
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The code of each ```` ```python ```` block of a page."""
+    return re.findall(r"^```python\n(.*?)^```", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_plugin_guide_preset_does_what_it_says() -> None:
+    """The guide's example preset gives every weight N(0, std²), biases zero and norms one."""
+    import mlx.core as mx
+    import mlx.nn as nn
+    import numpy as np
+    from scipy import stats
+
+    (code,) = [b for b in python_blocks((DOCS / "plugins.md").read_text(encoding="utf-8")) if "def small(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "plugins.md", "exec"), namespace)
+    small = namespace["small"]
+    model = nn.Sequential(nn.Linear(64, 256), nn.LayerNorm(256), nn.Linear(256, 64), nn.RMSNorm(64))
+    report = mlxinit.apply(model, preset=small, seed=0, strict=True)
+    assert not report.kept
+    layers = model.layers
+    for norm in (layers[1], layers[3]):
+        assert mx.array_equal(norm.weight, mx.ones_like(norm.weight)).item()
+    for biased in (layers[0], layers[1], layers[2]):
+        assert mx.array_equal(biased.bias, mx.zeros_like(biased.bias)).item()
+    for linear in (layers[0], layers[2]):
+        w = np.asarray(linear.weight, dtype=np.float64).ravel()
+        assert stats.kstest(w, stats.norm(0.0, 0.01).cdf).pvalue > 1e-4

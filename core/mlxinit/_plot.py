@@ -8,6 +8,7 @@ Used by ``mlxinit sample --plot`` and by the documentation build.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,16 @@ from .sampling import truncated_std
 if TYPE_CHECKING:
     from ._initializer import Initializer
 
-__all__ = ["Density", "PlotDependencyError", "density", "plot_distribution", "require_matplotlib"]
+__all__ = [
+    "Density",
+    "PlotDependencyError",
+    "PlotFormatError",
+    "density",
+    "image_formats",
+    "plot_distribution",
+    "plot_format",
+    "require_matplotlib",
+]
 
 INSTALL_HINT = "pip install 'mlxinit[plot]'"
 
@@ -26,6 +36,44 @@ INSTALL_HINT = "pip install 'mlxinit[plot]'"
 
 class PlotDependencyError(MlxinitError, ImportError):
     """Plotting was asked for but matplotlib is not installed."""
+
+
+class PlotFormatError(MlxinitError, ValueError):
+    """A plot file whose image format matplotlib cannot write.
+
+    Its suffix names no format matplotlib knows (or there is none), or the format needs a
+    tool that is missing (``.pgf`` needs a LaTeX installation).
+    """
+
+
+def image_formats() -> dict[str, str]:
+    """The image formats matplotlib writes: file suffix (without the dot) -> description.
+
+    Raises:
+        PlotDependencyError: matplotlib is not installed.
+    """
+    require_matplotlib()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return dict(sorted(FigureCanvasBase.get_supported_filetypes().items()))
+
+
+def plot_format(path: str) -> str:
+    """The image format the suffix of ``path`` names (``"png"``, ``"svg"``, ``"pdf"``, ...).
+
+    Raises:
+        PlotFormatError: the suffix names no format matplotlib writes, or there is none;
+            the message lists the supported suffixes.
+        PlotDependencyError: matplotlib is not installed.
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower().removeprefix(".")
+    formats = image_formats()
+    if suffix not in formats:
+        supported = ", ".join(f".{s}" for s in formats)
+        raise PlotFormatError(
+            f"expected a plot file name ending in an image format matplotlib writes ({supported}), got {path!r}."
+        )
+    return suffix
 
 
 def require_matplotlib() -> None:
@@ -127,25 +175,29 @@ def plot_distribution(
     title: str | None = None,
     dens: Density | None = None,
 ) -> None:
-    """Write a PNG histogram of ``values`` with the theoretical density overlaid.
+    """Write a histogram of ``values`` with the theoretical density overlaid.
 
     Where the density is unknown, the histogram is drawn with the promised std marked
-    (dashed lines at mean ± std) when there is one.
+    (dashed lines at mean ± std) when there is one. The image format is the one the
+    suffix of ``path`` names (see :func:`plot_format`).
 
     Args:
         values: an ``mx.array`` (any floating dtype) or anything numpy accepts.
         config: the initializer's config (``init.config``), for the title.
         expected_std: the std the initializer promises for this shape, or ``None``.
         dens: the theoretical density to overlay (see :func:`density`), or ``None``.
-        path: the PNG file to write.
+        path: the image file to write: ``.png``, ``.svg``, ``.pdf``, or any suffix
+            matplotlib writes.
         bins: number of histogram bins.
         title: the figure title; the config by default.
 
     Raises:
         PlotDependencyError: matplotlib is not installed.
+        PlotFormatError: matplotlib writes no image format of that suffix, or cannot
+            write it here.
         OSError: ``path`` cannot be written.
     """
-    require_matplotlib()
+    fmt = plot_format(path)
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -184,7 +236,10 @@ def plot_distribution(
     ax.set_ylabel("density")
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    try:
+        fig.savefig(path, format=fmt)
+    except (RuntimeError, ValueError) as e:  # e.g. .pgf without LaTeX
+        raise PlotFormatError(f"plot file {path!r}: matplotlib could not write {fmt!r}: {e}") from e
 
 
 def _title(config: Mapping[str, Any]) -> str:

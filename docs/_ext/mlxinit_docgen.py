@@ -27,7 +27,9 @@ PLOT_SHAPES: tuple[tuple[int, ...], ...] = ((128, 128), (16, 3, 3, 16))
 PLOT_SEED = 0
 
 #: An inline literal followed by a character docutils does not accept there (``std``²).
-_LITERAL_GLUED = re.compile(r"(?<!`)(``[^`\s](?:[^`]*?[^`\s])?``)(?=[^\s.,;:!?)\]}'\"/\\`-])")
+#: (A start-string follows whitespace or an opening punctuation mark, as docutils requires, so the
+#: closing and opening backticks of ``a``/``b`` are not read as a literal of their own.)
+_LITERAL_GLUED = re.compile(r"(?<![^\s'\"(\[{<:/-])(``[^`\s](?:[^`]*?[^`\s])?``)(?=[^\s.,;:!?)\]}'\"/\\`-])")
 _REFERENCE_RE = re.compile(r"Reference:\s+(.+?)(?:\s+Aliases:.*)?$", re.DOTALL)
 
 
@@ -224,8 +226,71 @@ def exceptions_rst() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The modules whose ``__all__`` the API reference documents, in page order.
+API_MODULES: tuple[str, ...] = ("mlxinit", "mlxinit.testing", "mlxinit.sampling")
+
+#: Section titles of the API reference, in order, with the autodoc directive of each kind.
+_API_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("function", "Functions", "autofunction"),
+    ("class", "Classes", "autoclass"),
+    ("exception", "Exceptions and warnings", "autoexception"),
+    ("data", "Other names", "autodata"),
+)
+
+
+def api_kind(obj: Any) -> str:
+    """How the API reference documents ``obj``: ``function``, ``class``, ``exception`` or ``data``.
+
+    Example:
+        >>> api_kind(len), api_kind(dict), api_kind(KeyError), api_kind(3)
+        ('function', 'class', 'exception', 'data')
+    """
+    if isinstance(obj, type):
+        return "exception" if issubclass(obj, BaseException) else "class"
+    if inspect.isroutine(obj):
+        return "function"
+    return "data"
+
+
+def api_names(module_name: str) -> list[tuple[str, str]]:
+    """``(name, kind)`` for every name of the module's ``__all__``, in ``__all__``'s order."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    return [(name, api_kind(getattr(module, name))) for name in module.__all__]
+
+
+def api_rst(modules: Iterable[str] = API_MODULES) -> str:
+    """The reStructuredText of the Python API reference, driven by each module's ``__all__``.
+
+    For each module: its docstring, a summary table of its public names grouped by kind,
+    then one autodoc entry per name (classes with their documented members). A name
+    added to ``__all__`` appears here without editing any page.
+    """
+    lines: list[str] = []
+    for module_name in modules:
+        names = api_names(module_name)
+        title = f"``{module_name}``"
+        lines += [title, "=" * len(title), "", f".. automodule:: {module_name}", ""]
+        lines += [f".. currentmodule:: {module_name}", ""]
+        for kind, heading, directive in _API_KINDS:
+            group = [n for n, k in names if k == kind]
+            if not group:
+                continue
+            sub = f"{heading} ({module_name})" if module_name != API_MODULES[0] else heading
+            lines += [sub, "-" * len(sub), "", ".. autosummary::", "   :nosignatures:", ""]
+            lines += [f"   {n}" for n in group]
+            lines.append("")
+            for n in group:
+                lines.append(f".. {directive}:: {n}")
+                if kind in ("class", "exception"):
+                    lines += ["   :members:", "   :show-inheritance:"]
+                lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def generate(srcdir: Path, *, plots: bool = True) -> dict[str, float]:
-    """Write ``_generated/initializers.rst``, ``exceptions.rst`` and the plots under ``srcdir``."""
+    """Write ``_generated/initializers.rst``, ``exceptions.rst``, ``api.rst`` and the plots under ``srcdir``."""
     import mlxinit
 
     out = srcdir / "_generated"
@@ -235,6 +300,7 @@ def generate(srcdir: Path, *, plots: bool = True) -> dict[str, float]:
     registry = mlxinit.Registry()
     _write(out / "initializers.rst", initializers_rst(registry, plot_dir if plots else None))
     _write(out / "exceptions.rst", exceptions_rst())
+    _write(out / "api.rst", api_rst())
     return {"seconds": time.perf_counter() - t0}
 
 
@@ -262,6 +328,66 @@ def _on_source_read(app: Any, docname: str, source: list[str]) -> None:
     source[0] = repository_links(source[0])
 
 
+_NAMEDTUPLE_FIELD_DOC = re.compile(r"^Alias for field number \d+$")
+
+
+def api_docstring(what: str, obj: Any, lines: list[str]) -> None:
+    """Tidy a docstring autodoc is about to render, in place.
+
+    Inline literals glued to text (``std``²) are made valid reST; a ``NamedTuple``
+    field's generated "Alias for field number N" is dropped; a data object that
+    carries only its type's docstring (``hookimpl``, a ``pluggy.HookimplMarker``)
+    gets the ``#:`` comment written where mlxinit defines it instead.
+
+    Example:
+        >>> lines = ["Alias for field number 3"]
+        >>> api_docstring("attribute", None, lines); lines
+        []
+        >>> lines = ["N(``loc``, ``scale``²)."]
+        >>> api_docstring("function", None, lines); print(lines[0])
+        N(``loc``, ``scale``\\ ²).
+    """
+    if what == "attribute" and len([ln for ln in lines if ln.strip()]) == 1 and _NAMEDTUPLE_FIELD_DOC.match(
+        lines[0].strip()
+    ):
+        lines.clear()
+        return
+    if what == "data" and not isinstance(obj, type) and lines and _same_doc(lines, type(obj).__doc__):
+        comment = _defining_comment(obj)
+        if comment:
+            lines[:] = comment
+    lines[:] = [_rst_text(line) for line in lines]
+
+
+def _same_doc(lines: list[str], doc: str | None) -> bool:
+    return " ".join(" ".join(lines).split()) == " ".join(inspect.cleandoc(doc or "").split())
+
+
+def _defining_comment(obj: Any) -> list[str] | None:
+    """The ``#:`` comment above the assignment of ``obj`` in the mlxinit module that defines it."""
+    import sys
+
+    from sphinx.pycode import ModuleAnalyzer, PycodeError
+
+    for mod_name, module in sorted(sys.modules.items()):
+        if not (mod_name == "mlxinit" or mod_name.startswith("mlxinit.")) or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is not obj:
+                continue
+            try:
+                docs = ModuleAnalyzer.for_module(mod_name).find_attr_docs()
+            except PycodeError:
+                break
+            if ("", attr) in docs:
+                return list(docs[("", attr)])
+    return None
+
+
+def _on_process_docstring(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    api_docstring(what, obj, lines)
+
+
 def _on_builder_inited(app: Any) -> None:
     generate(Path(app.srcdir))
 
@@ -269,4 +395,5 @@ def _on_builder_inited(app: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _on_builder_inited)
     app.connect("source-read", _on_source_read)
+    app.connect("autodoc-process-docstring", _on_process_docstring)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
