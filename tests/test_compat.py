@@ -159,6 +159,176 @@ def test_bad_compat_parameters_are_rejected() -> None:
         mlxinit.get("keras:truncated_normal", std=0.1)
 
 
+@pytest.mark.parametrize("seeded", [False, True])
+@pytest.mark.parametrize(
+    ("name", "params", "shape"),
+    [
+        ("torch:kaiming_uniform", {}, (1, 0)),
+        ("torch:kaiming_normal", {"mode": "fan_out"}, (0, 1)),
+        ("torch:kaiming_normal", {}, (4, 3, 3, 0)),
+        ("torch:kaiming_uniform", {"mode": "fan_out"}, (0, 3, 3, 4)),
+        ("torch:kaiming_normal", {}, (0,)),
+        ("torch:linear_default", {}, (4, 3, 3, 0)),
+        ("torch:linear_default", {}, (1, 0)),
+        ("torch:linear_default", {}, (0,)),
+    ],
+)
+def test_torch_zero_element_arrays_come_back_empty(
+    name: str, params: dict, shape: tuple[int, ...], seeded: bool
+) -> None:
+    """PyTorch returns a tensor with a 0 in its shape untouched; torch:* return it empty, never divide by 0."""
+    init = mlxinit.get(name, seed=0 if seeded else None, **params)
+    out = init(shape)
+    assert out.shape == shape
+    assert out.size == 0
+    assert init.expected_std(shape) == 0.0
+
+
+def test_torch_zero_fan_with_elements_and_nonzero_fan_without() -> None:
+    """expected_std is 0.0 only where the chosen fan is 0; a zero-element array with a fan keeps the formula."""
+    assert mlxinit.get("torch:kaiming_normal").expected_std((0, 8)) == pytest.approx(math.sqrt(2.0 / 8))
+    assert mlxinit.get("torch:kaiming_normal", mode="fan_out").expected_std((8, 0)) == pytest.approx(math.sqrt(2.0 / 8))
+    with pytest.raises(mlxinit.ShapeError, match="torch:kaiming_normal"):
+        mlxinit.get("torch:kaiming_normal")((5,))  # PyTorch: non-empty 1-D tensors have no fans
+
+
+def test_torch_linear_default_zero_fan_in_gives_a_zero_bias() -> None:
+    """nn.Linear(0, n): bound = 1/sqrt(fan_in) if fan_in > 0 else 0, so the bias is zeros."""
+    init = mlxinit.get("torch:linear_default", fan_in=0, seed=0)
+    b = init((4,))
+    assert mx.array_equal(b, mx.zeros((4,))).item()
+    assert init.expected_std((4,)) == 0.0
+    with pytest.raises(mlxinit.ParameterTypeError, match="non-negative int"):
+        mlxinit.get("torch:linear_default", fan_in=-1)
+
+
+def test_torch_default_preset_on_a_zero_input_linear() -> None:
+    """A Linear with 0 inputs under torch-default: an empty weight and a zero bias, as PyTorch's nn.Linear."""
+    model = nn.Linear(1, 4)  # mlx.nn.Linear(0, 4) itself divides by zero; give it a (4, 0) weight
+    model.weight = mx.zeros((4, 0))
+    mlxinit.apply(model, preset="torch-default", seed=0, strict=True)
+    assert model.weight.shape == (4, 0)
+    assert mx.array_equal(model.bias, mx.zeros((4,))).item()
+
+
+def test_torch_mode_is_read_in_any_case() -> None:
+    """PyTorch's _calculate_correct_fan lower-cases mode: "FAN_OUT" is "fan_out"."""
+    k = mx.random.key(3)
+    for name in ("torch:kaiming_normal", "torch:kaiming_uniform"):
+        upper = mlxinit.get(name, mode="FAN_OUT")
+        assert mx.array_equal(upper((64, 32), key=k), mlxinit.get(name, mode="fan_out")((64, 32), key=k)).item()
+        assert upper.expected_std((64, 32)) == pytest.approx(math.sqrt(2.0 / 64))
+    with pytest.raises(mlxinit.InvalidParameterError, match=r"'mode' expected one of 'fan_in', 'fan_out'.*'fan_avg'"):
+        mlxinit.get("torch:kaiming_normal", mode="fan_avg")
+
+
+def test_torch_nonlinearity_error_suggests_and_reads_as_one_sentence() -> None:
+    """A misspelt nonlinearity: the accepted names, "did you mean", what was given; one sentence."""
+    with pytest.raises(mlxinit.InvalidParameterError) as info:
+        mlxinit.get("torch:kaiming_normal", nonlinearity="rleu")
+    msg = str(info.value)
+    assert msg.startswith("torch:kaiming_normal: parameter 'nonlinearity' expected one of 'linear', ")
+    assert msg.endswith("'selu' (did you mean 'relu'?), got 'rleu'.")
+    assert "Unsupported" not in msg
+    assert msg.count(".") == 1
+    assert isinstance(info.value.__cause__, mlxinit.UnknownNonlinearityError)
+    with pytest.raises(mlxinit.InvalidParameterError) as info:
+        mlxinit.get("torch:kaiming_uniform", nonlinearity="gelu")
+    assert "did you mean" not in str(info.value)
+
+
+@pytest.mark.parametrize("spelling", ["normal", "Normal", "NORMAL", "truncated_normal", "Truncated_Normal"])
+def test_keras_legacy_and_any_case_distribution_spellings(spelling: str) -> None:
+    """Keras lower-cases distribution and reads the legacy "normal" as the truncated normal."""
+    k = mx.random.key(7)
+    init = mlxinit.get("keras:variance_scaling", mode="fan_avg", distribution=spelling)
+    ref = mlxinit.get("keras:variance_scaling", mode="fan_avg", distribution="truncated_normal")
+    assert init.distribution == "truncated_normal"
+    assert init.truncation == (-2.0, 2.0)
+    assert mx.array_equal(init((64, 32), key=k), ref((64, 32), key=k)).item()
+
+
+def test_keras_untruncated_and_uniform_in_any_case_and_bad_spellings() -> None:
+    """"Untruncated_Normal" and "UNIFORM" are Keras' too; an unknown one is refused as given, with a suggestion."""
+    k = mx.random.key(1)
+    a = mlxinit.get("keras:variance_scaling", distribution="Untruncated_Normal")((16, 8), key=k)
+    b = mlxinit.get("keras:variance_scaling", distribution="untruncated_normal")((16, 8), key=k)
+    assert mx.array_equal(a, b).item()
+    assert mlxinit.get("keras:variance_scaling", distribution="UNIFORM").distribution == "uniform"
+    with pytest.raises(
+        mlxinit.InvalidParameterError, match=r"\(did you mean 'uniform'\?\), got 'Unifrom'\.$"
+    ):
+        mlxinit.get("keras:variance_scaling", distribution="Unifrom")
+    with pytest.raises(mlxinit.InvalidParameterError, match="'mode'"):
+        mlxinit.get("keras:variance_scaling", mode="FAN_IN")  # Keras checks mode exactly
+    with pytest.raises(mlxinit.InvalidParameterError, match="'distribution'"):
+        mlxinit.get("jax:variance_scaling", distribution="Normal")  # JAX checks distribution exactly
+
+
+@pytest.mark.parametrize(
+    ("name", "scale", "dist"),
+    [
+        ("keras:he_normal", 2.0, "trunc"),
+        ("keras:glorot_normal", 1.0, "trunc"),
+        ("keras:lecun_uniform", 1.0, "uniform"),
+        ("keras:he_uniform", 2.0, "uniform"),
+    ],
+)
+def test_keras_one_dimensional_arrays_use_fan_in_equals_fan_out_equals_n(name: str, scale: float, dist: str) -> None:
+    """Keras' compute_fans: a 1-D array of n has fan_in = fan_out = n (every mode gives n)."""
+    n = 4096
+    init = mlxinit.get(name, seed=0)
+    x = np.array(init((n,)), dtype=np.float64)
+    assert x.shape == (n,)
+    std = math.sqrt(scale / n)
+    assert init.expected_std((n,)) == pytest.approx(std)
+    if dist == "trunc":
+        assert _ks(x, stats.truncnorm(-2, 2, scale=std / TRUNC2)) > P_MIN
+    else:
+        lim = math.sqrt(3.0) * std
+        assert _ks(x, stats.uniform(-lim, 2 * lim)) > P_MIN
+
+
+def test_keras_scalar_and_empty_shapes() -> None:
+    """A scalar has Keras' fans (1, 1); an empty array comes back empty with Keras' std (n is at least 1)."""
+    init = mlxinit.get("keras:he_uniform", seed=0)
+    v = init(())
+    assert v.shape == ()
+    assert abs(v.item()) <= math.sqrt(6.0)
+    assert init.expected_std(()) == pytest.approx(math.sqrt(2.0))
+    for shape in [(0,), (4, 0), (4, 3, 3, 0)]:  # fan_in 0
+        assert init(shape).shape == shape
+        assert init.expected_std(shape) == pytest.approx(math.sqrt(2.0))  # Keras: scale / max(1, fan)
+    vs = mlxinit.get("keras:variance_scaling", mode="fan_out")
+    assert vs.expected_std((5,)) == pytest.approx(math.sqrt(1.0 / 5))
+
+
+def test_keras_two_dimensional_values_are_the_builtins() -> None:
+    """From 2-D up nothing changed: keras:* draws what variance_scaling draws under the same key."""
+    k = mx.random.key(11)
+    for shape in [(64, 32), (16, 3, 3, 8)]:
+        a = mlxinit.get("keras:glorot_normal")(shape, key=k)
+        b = mlxinit.get("variance_scaling", mode="fan_avg")(shape, key=k)
+        assert mx.array_equal(a, b).item()
+
+
+@pytest.mark.parametrize("name", ["jax:he_normal", "jax:glorot_uniform", "jax:variance_scaling"])
+def test_jax_refuses_fewer_than_two_dimensions_naming_itself(name: str) -> None:
+    """JAX's _compute_fans raises for rank <= 1 ("Must be at least 2D"); so does jax:*, under its own name."""
+    init = mlxinit.get(name)
+    for shape in [(5,), ()]:
+        with pytest.raises(mlxinit.ShapeError, match=rf"^{name}: expected at least 2 dimensions"):
+            init(shape)
+        with pytest.raises(mlxinit.ShapeError):
+            init.expected_std(shape)
+
+
+def test_jax_empty_arrays_come_back_empty() -> None:
+    """Where JAX's fan computation divides by zero, jax:* return the empty array (nothing to draw)."""
+    for shape in [(0, 5), (5, 0), (0, 3, 3, 4)]:
+        assert mlxinit.get("jax:he_normal", seed=0)(shape).shape == shape
+
+
 def _values(model: nn.Module) -> dict[str, mx.array]:
     return dict(tree_flatten(model.parameters()))
 

@@ -495,3 +495,39 @@ def test_calculate_gain_bad_slope(param: Any) -> None:
         mlxinit.UnknownNonlinearityError, match="leaky_relu: expected a finite number for the negative slope"
     ):
         mlxinit.calculate_gain("leaky_relu", param)
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("rleu", "relu"), ("ReLU", "relu"), ("LeakyReLU", "leaky_relu"), ("tanhh", "tanh"), ("sigmiod", "sigmoid")],
+)
+def test_calculate_gain_suggests_the_close_name(given: str, suggested: str) -> None:
+    """A misspelt nonlinearity gets "did you mean" in one sentence, and the data on the error."""
+    with pytest.raises(mlxinit.UnknownNonlinearityError) as info:
+        mlxinit.calculate_gain(given)
+    msg = str(info.value)
+    assert msg.startswith(f"Unknown nonlinearity {given!r} (did you mean {suggested!r}?); expected one of linear, ")
+    assert msg.endswith(", selu.")
+    assert msg.count(".") == 1  # one sentence
+    assert info.value.nonlinearity == given
+    assert info.value.possibilities == [suggested]
+    assert "relu" in info.value.known
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (str(again), again.possibilities, again.known) == (msg, [suggested], info.value.known)
+
+
+@pytest.mark.parametrize("given", ["gelu", "GELU", "silu", "relu6", "elu"])
+def test_calculate_gain_suggests_no_other_function_for_an_untabulated_activation(given: str) -> None:
+    """GELU is not SELU: a real activation missing from PyTorch's table gets no look-alike suggestion."""
+    with pytest.raises(mlxinit.UnknownNonlinearityError, match="has no entry for it") as info:
+        mlxinit.calculate_gain(given)
+    assert "did you mean" not in str(info.value)
+    assert info.value.possibilities == []
+
+
+def test_calculate_gain_unrelated_name_gets_no_suggestion() -> None:
+    """Nothing close: the known names alone, no empty "did you mean"."""
+    with pytest.raises(mlxinit.UnknownNonlinearityError) as info:
+        mlxinit.calculate_gain("qqqqqqq")
+    assert str(info.value).startswith("Unknown nonlinearity 'qqqqqqq'; expected one of linear, ")
+    assert info.value.possibilities == []

@@ -235,7 +235,29 @@ class RegistrationError(MlxinitError, ValueError):
 
 
 class UnknownNonlinearityError(MlxinitError, ValueError):
-    """:func:`mlxinit.calculate_gain` was given a nonlinearity it does not know."""
+    """:func:`mlxinit.calculate_gain` was given a nonlinearity it does not know, or a bad slope.
+
+    Attributes:
+        nonlinearity: the nonlinearity as given.
+        known: the names :func:`~mlxinit.calculate_gain` knows (empty for a bad slope).
+        possibilities: close known names ("did you mean"), best first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        nonlinearity: Any = None,
+        known: Sequence[str] = (),
+        possibilities: Sequence[str] = (),
+    ) -> None:
+        self.nonlinearity = nonlinearity
+        self.known = list(known)
+        self.possibilities = list(possibilities)
+        super().__init__(message)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (str(self),), self.__dict__)
 
 
 class FactoryError(MlxinitError, RuntimeError):

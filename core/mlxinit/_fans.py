@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from ._errors import ShapeError, UnknownNonlinearityError
+from ._names import close_matches, snake
 
 __all__ = ["calculate_gain", "compute_fans"]
 
@@ -51,6 +52,15 @@ _UNIT_GAIN = (
     "sigmoid",
 )
 _KNOWN = (*_UNIT_GAIN, "tanh", "relu", "leaky_relu", "selu")
+# Activations of ``torch.nn.functional`` that PyTorch's table has no gain for: a close-looking
+# name in the table ("gelu" -> "selu") is a different function, so none is suggested.
+_UNTABULATED = frozenset(
+    (
+        "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "log_softmax",
+        "logsigmoid", "mish", "prelu", "relu6", "rrelu", "silu", "softmax", "softmin", "softplus",
+        "softshrink", "softsign", "swish", "tanhshrink", "threshold",
+    )
+)  # fmt: skip
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -78,7 +88,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         the gain.
 
     Raises:
-        UnknownNonlinearityError: (a ``ValueError``) an unknown nonlinearity or a bad slope.
+        UnknownNonlinearityError: (a ``ValueError``) an unknown nonlinearity (with the close
+            name, if any: ``"rleu"`` suggests ``"relu"``) or a bad slope.
 
     Example:
         >>> round(calculate_gain("relu"), 6)
@@ -86,7 +97,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """
     if not isinstance(nonlinearity, str):
         raise UnknownNonlinearityError(
-            f"nonlinearity: expected a name, one of {', '.join(_KNOWN)}; got {nonlinearity!r}."
+            f"nonlinearity: expected a name, one of {', '.join(_KNOWN)}; got {nonlinearity!r}.",
+            nonlinearity=nonlinearity,
+            known=_KNOWN,
         )
     if nonlinearity in _UNIT_GAIN:
         return 1.0
@@ -103,9 +116,19 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
             slope = float(param)
         else:
             raise UnknownNonlinearityError(
-                f"leaky_relu: expected a finite number for the negative slope, got {param!r}."
+                f"leaky_relu: expected a finite number for the negative slope, got {param!r}.",
+                nonlinearity=nonlinearity,
             )
         return math.sqrt(2.0 / (1.0 + slope**2))
+    near: list[str] = []
+    if snake(nonlinearity) in _UNTABULATED:
+        hint = " (PyTorch's gain table has no entry for it)"
+    else:
+        near = close_matches(nonlinearity, _KNOWN, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
     raise UnknownNonlinearityError(
-        f"Unsupported nonlinearity {nonlinearity!r}; expected one of {', '.join(_KNOWN)}."
+        f"Unknown nonlinearity {nonlinearity!r}{hint}; expected one of {', '.join(_KNOWN)}.",
+        nonlinearity=nonlinearity,
+        known=_KNOWN,
+        possibilities=near,
     )
