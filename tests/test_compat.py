@@ -446,3 +446,27 @@ def test_one_distribution_offering_a_name_twice_is_explained() -> None:
         mlxinit.get("mlxinit-compat:he_normal")
     assert "'jax:he_normal' and 'keras:he_normal'" in str(info.value)
     assert "prefer" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "torch:kaiming_normal",
+        "torch:kaiming_uniform",
+        "torch:xavier_normal",
+        "torch:xavier_uniform",
+        "torch:linear_default",
+        "keras:he_normal",
+        "keras:glorot_uniform",
+        "keras:variance_scaling",
+        "jax:lecun_normal",
+        "jax:variance_scaling",
+    ],
+)
+def test_compat_fan_based_names_read_stacked_experts(name: str) -> None:
+    """Every fan-based compat name takes batch_axis: per-expert fans on (experts, out, in)."""
+    stacked = mlxinit.get(name, batch_axis=0)
+    single = mlxinit.get(name)
+    assert stacked.expected_std((8, 64, 32)) == pytest.approx(single.expected_std((64, 32)))
+    w = np.asarray(stacked((8, 64, 32), key=mx.random.key(0)))
+    assert w[5].std() == pytest.approx(single.expected_std((64, 32)), rel=0.05)

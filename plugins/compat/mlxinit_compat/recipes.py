@@ -8,7 +8,7 @@ a weight ported from either framework gets the same fan_in/fan_out it had there.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import mlx.core as mx
@@ -28,6 +28,11 @@ def _attach(
     init: Callable[..., mx.array], expected: Callable[[tuple[int, ...]], float], distribution: mlxinit.Distribution
 ) -> mlxinit.Fill:
     return mlxinit.Fill(init, expected, distribution)
+
+
+def _layout(**given: Any) -> dict[str, Any]:
+    """The layout parameters that were given (the built-ins validate them)."""
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _registry(registry: mlxinit.Registry | None) -> mlxinit.Registry:
@@ -82,7 +87,16 @@ def _kaiming(name: str, a: float, mode: str, nonlinearity: str) -> tuple[str, fl
 
 
 def kaiming_normal(
-    a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: mx.Dtype = mx.float32
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """PyTorch ``kaiming_normal_``: N(0, σ²) with σ = gain / sqrt(fan).
 
@@ -97,9 +111,16 @@ def kaiming_normal(
         a: negative slope for ``leaky_relu``. Default: ``0``.
         mode: ``"fan_in"`` or ``"fan_out"`` (any case, as PyTorch). Default: ``"fan_in"``.
         nonlinearity: a name from :func:`mlxinit.calculate_gain`'s table. Default: ``"leaky_relu"``.
+        in_axis: the fan-in axis of the full shape (JAX's meaning). Default: MLX's reading.
+        out_axis: the fan-out axis. Default: MLX's reading.
+        batch_axis: axes of stacked matrices (experts), in no fan. Default: none.
+        segments: fused weights: an int or a list of sizes along the output axis, each with its own fans.
     """
     name = "torch:kaiming_normal"
     mode, gain = _kaiming(name, a, mode, nonlinearity)
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+    if layout:  # the same formula as the built-in he_normal, which reads layouts
+        return _registry(registry).get("he_normal", mode=mode, gain=gain, dtype=dtype, **layout)
 
     def init(w: mx.array, *, key: Key = None) -> mx.array:
         if (empty := _empty(w.shape, dtype)) is not None:
@@ -111,7 +132,16 @@ def kaiming_normal(
 
 
 def kaiming_uniform(
-    a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: mx.Dtype = mx.float32
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """PyTorch ``kaiming_uniform_``: U(-b, b) with b = gain · sqrt(3 / fan).
 
@@ -122,9 +152,16 @@ def kaiming_uniform(
         a: negative slope for ``leaky_relu``. Default: ``0``.
         mode: ``"fan_in"`` or ``"fan_out"`` (any case, as PyTorch). Default: ``"fan_in"``.
         nonlinearity: a name from :func:`mlxinit.calculate_gain`'s table. Default: ``"leaky_relu"``.
+        in_axis: the fan-in axis of the full shape (JAX's meaning). Default: MLX's reading.
+        out_axis: the fan-out axis. Default: MLX's reading.
+        batch_axis: axes of stacked matrices (experts), in no fan. Default: none.
+        segments: fused weights: an int or a list of sizes along the output axis, each with its own fans.
     """
     name = "torch:kaiming_uniform"
     mode, gain = _kaiming(name, a, mode, nonlinearity)
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+    if layout:
+        return _registry(registry).get("he_uniform", mode=mode, gain=gain, dtype=dtype, **layout)
 
     def init(w: mx.array, *, key: Key = None) -> mx.array:
         if (empty := _empty(w.shape, dtype)) is not None:
@@ -136,28 +173,44 @@ def kaiming_uniform(
 
 
 def xavier_normal(
-    gain: float = 1.0, *, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """PyTorch ``xavier_normal_``: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
 
     Args:
         gain: scaling factor. Default: ``1.0``.
     """
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
     return _registry(registry).get(
-        "glorot_normal", gain=check_real("torch:xavier_normal", "gain", gain), dtype=dtype
+        "glorot_normal", gain=check_real("torch:xavier_normal", "gain", gain), dtype=dtype, **layout
     )
 
 
 def xavier_uniform(
-    gain: float = 1.0, *, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None
+    gain: float = 1.0,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
 ) -> Init:
     """PyTorch ``xavier_uniform_``: U(-b, b) with b = gain · sqrt(6 / (fan_in + fan_out)).
 
     Args:
         gain: scaling factor. Default: ``1.0``.
     """
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
     return _registry(registry).get(
-        "glorot_uniform", gain=check_real("torch:xavier_uniform", "gain", gain), dtype=dtype
+        "glorot_uniform", gain=check_real("torch:xavier_uniform", "gain", gain), dtype=dtype, **layout
     )
 
 
@@ -194,7 +247,16 @@ def trunc_normal(
     )
 
 
-def linear_default(fan_in: int | None = None, *, dtype: mx.Dtype = mx.float32) -> Init:
+def linear_default(
+    fan_in: int | None = None,
+    *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
+    dtype: mx.Dtype = mx.float32,
+    registry: mlxinit.Registry | None = None,
+) -> Init:
     """What PyTorch's ``nn.Linear`` and ``nn.Conv*`` do: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 
     For a weight this is ``kaiming_uniform_(a=sqrt(5))``; the bias uses the same bound
@@ -205,6 +267,10 @@ def linear_default(fan_in: int | None = None, *, dtype: mx.Dtype = mx.float32) -
 
     Args:
         fan_in: the layer's fan_in, ``>= 0``; computed from the shape (MLX layout) when ``None``.
+        in_axis: the fan-in axis of the full shape (JAX's meaning), when ``fan_in`` is ``None``.
+        out_axis: the fan-out axis (it only locates the segments).
+        batch_axis: axes of stacked matrices (experts), in no fan.
+        segments: fused weights: an int or a list of sizes along the output axis.
 
     Raises:
         ShapeError: a non-empty array of fewer than 2 dimensions and no ``fan_in``.
@@ -212,6 +278,9 @@ def linear_default(fan_in: int | None = None, *, dtype: mx.Dtype = mx.float32) -
     name = "torch:linear_default"
     if fan_in is not None and (isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 0):
         raise mlxinit.ParameterTypeError(name, "fan_in", "a non-negative int or None", fan_in)
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+    if layout and fan_in is None:  # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) is he_uniform with gain 1/sqrt(3)
+        return _registry(registry).get("he_uniform", gain=1.0 / math.sqrt(3.0), dtype=dtype, **layout)
 
     def fan(shape: tuple[int, ...]) -> int:
         if fan_in is not None:
@@ -250,7 +319,7 @@ _KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
 _KERAS_DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "untruncated_normal": "normal", "uniform": "uniform"}
 _JAX_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 _JAX_DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
-Builder = Callable[[str, float, str, str, mx.Dtype, "mlxinit.Registry | None"], Init]
+Builder = Callable[[str, float, str, str, mx.Dtype, "mlxinit.Registry | None", dict[str, Any]], Init]
 
 
 def _keras_fans(shape: tuple[int, ...], name: str) -> tuple[int, int]:
@@ -277,12 +346,20 @@ def _keras_distribution(name: str, distribution: Any) -> str:
 
 
 def _keras_build(
-    name: str, scale: float, mode: str, distribution: str, dtype: mx.Dtype, registry: mlxinit.Registry | None
+    name: str,
+    scale: float,
+    mode: str,
+    distribution: str,
+    dtype: mx.Dtype,
+    registry: mlxinit.Registry | None,
+    layout: dict[str, Any],
 ) -> Init:
     """Keras' ``VarianceScaling.__call__``: the built-in draws, with Keras' fans for every rank."""
     reg = _registry(registry)
     dist = _KERAS_DISTRIBUTIONS[distribution]
-    inner = reg.get("variance_scaling", scale=scale, mode=mode, distribution=dist, dtype=dtype)
+    inner = reg.get("variance_scaling", scale=scale, mode=mode, distribution=dist, dtype=dtype, **layout)
+    if layout:  # an explicit layout reads 2+ dimensions only, as the built-in does
+        return inner
     # Below 2-D Keras' fans are both n (1 for a scalar), so any mode gives n: the values are those
     # of a (1, n) weight, whose fan_in is n.
     flat = inner
@@ -304,10 +381,18 @@ def _keras_build(
 
 
 def _jax_build(
-    name: str, scale: float, mode: str, distribution: str, dtype: mx.Dtype, registry: mlxinit.Registry | None
+    name: str,
+    scale: float,
+    mode: str,
+    distribution: str,
+    dtype: mx.Dtype,
+    registry: mlxinit.Registry | None,
+    layout: dict[str, Any],
 ) -> Init:
     """JAX's ``variance_scaling``: the built-in draws; fewer than 2 dimensions refused, as JAX does."""
-    inner = _registry(registry).get("variance_scaling", scale=scale, mode=mode, distribution=distribution, dtype=dtype)
+    inner = _registry(registry).get(
+        "variance_scaling", scale=scale, mode=mode, distribution=distribution, dtype=dtype, **layout
+    )
 
     def need_2d(shape: tuple[int, ...]) -> None:
         if len(shape) < 2:
@@ -331,6 +416,10 @@ def keras_variance_scaling(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
     dtype: mx.Dtype = mx.float32,
     registry: mlxinit.Registry | None = None,
 ) -> Init:
@@ -351,12 +440,17 @@ def keras_variance_scaling(
         distribution: one of ``"truncated_normal"``, ``"untruncated_normal"``, ``"uniform"``, in
             any case; ``"normal"`` is Keras' legacy name for ``"truncated_normal"``.
             Default: ``"truncated_normal"``.
+        in_axis: the fan-in axis of the full shape (JAX's meaning). Default: MLX's reading.
+        out_axis: the fan-out axis. Default: MLX's reading.
+        batch_axis: axes of stacked matrices (experts), in no fan. Default: none.
+        segments: fused weights: an int or a list of sizes along the output axis, each with its own fans.
     """
     name = "keras:variance_scaling"
     scale = check_real(name, "scale", scale, gt=0.0)
     mode = check_choice(name, "mode", mode, _KERAS_MODES)
     distribution = _keras_distribution(name, distribution)
-    return _keras_build(name, scale, mode, distribution, dtype, registry)
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+    return _keras_build(name, scale, mode, distribution, dtype, registry, layout)
 
 
 def jax_variance_scaling(
@@ -364,6 +458,10 @@ def jax_variance_scaling(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
+    in_axis: int | None = None,
+    out_axis: int | None = None,
+    batch_axis: int | Sequence[int] | None = None,
+    segments: int | Sequence[int] | None = None,
     dtype: mx.Dtype = mx.float32,
     registry: mlxinit.Registry | None = None,
 ) -> Init:
@@ -381,6 +479,10 @@ def jax_variance_scaling(
         scale: positive scale. Default: ``1.0``.
         mode: one of ``"fan_in"``, ``"fan_out"``, ``"fan_avg"``, ``"fan_geo_avg"``. Default: ``"fan_in"``.
         distribution: one of ``"truncated_normal"``, ``"normal"``, ``"uniform"``. Default: ``"truncated_normal"``.
+        in_axis: the fan-in axis of the full shape (JAX's meaning). Default: MLX's reading.
+        out_axis: the fan-out axis. Default: MLX's reading.
+        batch_axis: axes of stacked matrices (experts), in no fan. Default: none.
+        segments: fused weights: an int or a list of sizes along the output axis, each with its own fans.
 
     Raises:
         ShapeError: the array has fewer than 2 dimensions.
@@ -389,7 +491,8 @@ def jax_variance_scaling(
     scale = check_real(name, "scale", scale, gt=0.0)
     mode = check_choice(name, "mode", mode, _JAX_MODES)
     distribution = check_choice(name, "distribution", distribution, _JAX_DISTRIBUTIONS)
-    return _jax_build(name, scale, mode, distribution, dtype, registry)
+    layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+    return _jax_build(name, scale, mode, distribution, dtype, registry, layout)
 
 
 def _preset_factory(
@@ -398,8 +501,17 @@ def _preset_factory(
     label = {"truncated_normal": "truncated normal"}.get(dist, dist)
     qualified = f"{framework}:{name}"
 
-    def factory(*, dtype: mx.Dtype = mx.float32, registry: mlxinit.Registry | None = None) -> Init:
-        return build(qualified, scale, mode, dist, dtype, registry)
+    def factory(
+        *,
+        in_axis: int | None = None,
+        out_axis: int | None = None,
+        batch_axis: int | Sequence[int] | None = None,
+        segments: int | Sequence[int] | None = None,
+        dtype: mx.Dtype = mx.float32,
+        registry: mlxinit.Registry | None = None,
+    ) -> Init:
+        layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
+        return build(qualified, scale, mode, dist, dtype, registry, layout)
 
     factory.__doc__ = (
         f"{_DISPLAY[framework]}'s initializer: variance scaling with scale={scale}, mode={mode!r}, "
