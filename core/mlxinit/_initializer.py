@@ -74,25 +74,31 @@ class Fill:
             raise FactoryError(f"Fill: distribution expected one of {DISTRIBUTIONS}, got {self.distribution!r}.")
 
 
-_takes_key_by_code: dict[Any, bool] = {}
+_keywords_by_code: dict[Any, tuple[bool, bool]] = {}
 
 
-def _takes_key(fn: Callable[..., Any]) -> bool:
-    """Whether ``fn`` has a ``key`` keyword (cached per code object: closures of one factory share it)."""
+def _keywords(fn: Callable[..., Any]) -> tuple[bool, bool]:
+    """Whether ``fn`` takes a ``key`` and a ``region`` keyword (cached per code object: closures of one
+    factory share it)."""
     code = getattr(fn, "__code__", None)
     if code is not None:
-        hit = _takes_key_by_code.get(code)
+        hit = _keywords_by_code.get(code)
         if hit is not None:
             return hit
     import inspect
 
     try:
-        p = inspect.signature(fn).parameters.get("key")
+        params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
-        p = None
-    hit = p is not None and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        params = {}  # type: ignore[assignment]
+
+    def has(name: str) -> bool:
+        p = params.get(name)
+        return p is not None and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+
+    hit = (has("key"), has("region"))
     if code is not None:
-        _takes_key_by_code[code] = hit
+        _keywords_by_code[code] = hit
     return hit
 
 
@@ -158,7 +164,18 @@ class Initializer:
         TypeError: 'mappingproxy' object does not support item assignment
     """
 
-    __slots__ = ("_config", "_dtype", "_fill", "_fn", "_lock", "_name", "_serializable", "_stream", "_takes_key")
+    __slots__ = (
+        "_config",
+        "_dtype",
+        "_fill",
+        "_fn",
+        "_lock",
+        "_name",
+        "_serializable",
+        "_stream",
+        "_takes_key",
+        "_takes_region",
+    )
     _config: Mapping[str, Any]
     _dtype: mx.Dtype | None
     _fill: Fill
@@ -168,6 +185,7 @@ class Initializer:
     _serializable: bool
     _stream: mx.array | None
     _takes_key: bool
+    _takes_region: bool
 
     def __init__(
         self,
@@ -191,7 +209,9 @@ class Initializer:
         setattr_(self, "_dtype", dtype)
         setattr_(self, "_fill", fill)
         setattr_(self, "_fn", fill.function)
-        setattr_(self, "_takes_key", _takes_key(fill.function))
+        takes_key, takes_region = _keywords(fill.function)
+        setattr_(self, "_takes_key", takes_key)
+        setattr_(self, "_takes_region", takes_region)
         setattr_(self, "_stream", key)
         setattr_(self, "_lock", threading.Lock() if key is not None else None)
         setattr_(self, "_serializable", serializable)
@@ -243,6 +263,11 @@ class Initializer:
     def takes_key(self) -> bool:
         """Whether its closure takes an explicit ``key`` (so keyed calls never touch the global generator)."""
         return self._takes_key
+
+    @property
+    def takes_region(self) -> bool:
+        """Whether its closure draws a region alone (``region=``); otherwise a region is cut from the full draw."""
+        return self._takes_region
 
     @property
     def function(self) -> Callable[..., mx.array]:
@@ -308,18 +333,30 @@ class Initializer:
     # ------------------------------------------------------------------ calling
 
     def __call__(
-        self, a: mx.array | Sequence[int], /, *args: Any, key: mx.array | None = None, **kwargs: Any
+        self,
+        a: mx.array | Sequence[int],
+        /,
+        *args: Any,
+        key: mx.array | None = None,
+        region: Sequence[slice | tuple[int, int]] | None = None,
+        **kwargs: Any,
     ) -> mx.array:
-        """Fill an array of ``a``'s shape (or of the shape ``a``).
+        """Fill an array of ``a``'s shape (or of the shape ``a``), or only a region of it.
 
         Args:
-            a: an array (only its shape is read) or a shape.
+            a: an array (only its shape is read) or a shape: the **full** shape, from which
+                fans are computed.
             *args, **kwargs: call-time arguments of the closure (``gain``, ``mode`` for the
                 names of ``mlx.nn.init`` origin, as there).
             key: an ``mx.random.key(...)``: draw from it alone.
+            region: a slice (or ``(start, stop)``) per leading axis: return only that part,
+                bitwise equal to the same part of the full array. Keyed draws of closures that
+                take ``region`` draw only the tiles it touches; others are drawn whole and cut
+                (:attr:`takes_region` says which).
 
         Raises:
-            ShapeError: the initializer cannot fill that shape, or returned another shape.
+            ShapeError: the initializer cannot fill that shape, the region is not within it,
+                or the closure returned another shape.
             ParameterTypeError: ``a`` is not an array or shape, or ``key`` is not a key.
         """
         target = _as_target(a, self._name)
@@ -328,13 +365,23 @@ class Initializer:
                 raise ParameterTypeError(self._name, "key", "an mx.random.key(...): a (2,) uint32 array", key)
         elif self._stream is not None:
             key = self._next_key()
+        reg = None
+        if region is not None:
+            reg = _rng.normalize_region(target.shape, region, self._name)
+            if _rng.is_full(target.shape, reg):
+                reg = None
+        if reg is not None and self._takes_region:
+            kwargs = {**kwargs, "region": reg}
         if key is None:
             out = self._fn(target, *args, **kwargs)
         elif self._takes_key:
             out = self._fn(target, *args, key=key, **kwargs)
         else:
             out = self._call_with_global(key, target, args, kwargs)
-        return self._check(out, target)
+        if reg is not None and not self._takes_region:
+            out = self._check(out, tuple(target.shape))
+            return _rng.crop(out, reg)
+        return self._check(out, tuple(target.shape) if reg is None else _rng.region_shape(reg))
 
     def _next_key(self) -> mx.array:
         assert self._lock is not None
@@ -355,13 +402,11 @@ class Initializer:
         with _rng.global_seeded(key):
             return self._fn(target, *args, **kwargs)
 
-    def _check(self, out: Any, target: mx.array) -> mx.array:
+    def _check(self, out: Any, shape: tuple[int, ...]) -> mx.array:
         if not isinstance(out, mx.array):
             raise FactoryError(f"Initializer {self._name!r} returned {type(out).__name__}, expected an mx.array.")
-        if tuple(out.shape) != tuple(target.shape):
-            raise FactoryError(
-                f"Initializer {self._name!r} returned shape {tuple(out.shape)}, expected {tuple(target.shape)}."
-            )
+        if tuple(out.shape) != shape:
+            raise FactoryError(f"Initializer {self._name!r} returned shape {tuple(out.shape)}, expected {shape}.")
         return out
 
 

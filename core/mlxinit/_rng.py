@@ -20,6 +20,11 @@ import mlx.core as mx
 
 __all__ = [
     "TILE",
+    "Region",
+    "crop",
+    "is_full",
+    "normalize_region",
+    "region_shape",
     "global_seeded",
     "is_key",
     "key_from",
@@ -97,32 +102,141 @@ def path_key(base: int | mx.array, path: str) -> mx.array:
 TILE = 256
 
 
-def tiled(draw: Callable[[tuple[int, int], mx.array], mx.array], shape: Sequence[int], key: mx.array) -> mx.array:
-    """Draw an array of ``shape`` tile by tile, each tile from its own key.
+#: A rectangular region of an array: one ``(start, stop)`` per axis.
+Region = tuple[tuple[int, int], ...]
+
+
+def normalize_region(shape: Sequence[int], region: object, name: str = "region") -> Region:
+    """``region`` (slices or ``(start, stop)`` pairs, one per leading axis) as ``(start, stop)`` per axis.
+
+    Raises:
+        ShapeError: a step other than 1, bounds outside the shape, or more axes than the shape has.
+    """
+    from ._errors import ShapeError
+
+    shape = tuple(shape)
+    if not isinstance(region, (tuple, list)):
+        raise ShapeError(name, shape, f"a region as a tuple of slices (one per axis), got {region!r}")
+    if len(region) > len(shape):
+        raise ShapeError(name, shape, f"a region of at most {len(shape)} axes, got {len(region)}")
+    out = []
+    for axis, n in enumerate(shape):
+        r = region[axis] if axis < len(region) else slice(None)
+        if isinstance(r, slice):
+            start, stop, step = r.indices(n)
+            if step != 1:
+                raise ShapeError(name, shape, f"slices with step 1 in a region, got {r!r} on axis {axis}")
+        elif (
+            isinstance(r, (tuple, list))
+            and len(r) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in r)
+        ):
+            start, stop = r
+        else:
+            raise ShapeError(name, shape, f"a slice or a (start, stop) pair on axis {axis}, got {r!r}")
+        if not 0 <= start <= stop <= n:
+            raise ShapeError(name, shape, f"a region within the shape, got [{start}:{stop}] on axis {axis}")
+        out.append((start, stop))
+    return tuple(out)
+
+
+def region_shape(region: Region) -> tuple[int, ...]:
+    """The shape of the array a region cuts out."""
+    return tuple(stop - start for start, stop in region)
+
+
+def is_full(shape: Sequence[int], region: Region | None) -> bool:
+    """Whether ``region`` is ``None`` or covers the whole of ``shape``."""
+    return region is None or all(r == (0, n) for r, n in zip(region, shape, strict=True))
+
+
+def crop(a: mx.array, region: Region | None) -> mx.array:
+    """``a[region]`` (``a`` itself for ``None``)."""
+    if region is None:
+        return a
+    return a[tuple(slice(start, stop) for start, stop in region)]
+
+
+def tiled(
+    draw: Callable[[tuple[int, int], mx.array], mx.array],
+    shape: Sequence[int],
+    key: mx.array,
+    region: Region | None = None,
+) -> mx.array:
+    """Draw an array of ``shape`` tile by tile, each tile from its own key (or only ``region`` of it).
 
     The array is viewed as ``(rows, cols) = (shape[0], prod(shape[1:]))`` and cut into
     ``tr x tc`` tiles, ``tr = min(TILE, rows)``, ``tc = min(TILE, cols)``; tile ``(i, j)``
     (row-major, ``nc`` tiles per row) is ``draw((tr, tc), split(key, nr * nc)[i * nc + j])``
     and the last row/column of tiles is cropped. Every value thus depends only on the
-    key, the full shape and its position, so any row or column block can be generated
-    alone by drawing just its tiles. Draws are batched with ``mx.vmap`` (one call).
+    key, the full shape and its position. With ``region``, only the tiles it touches are
+    drawn (rows of tiles it spans, times the columns of tiles between its first and last
+    flat column), and the result is bitwise ``tiled(draw, shape, key)[region]``. Draws are
+    batched with ``mx.vmap`` (one call).
     """
     shape = tuple(shape)
     rows = shape[0] if shape else 1
     cols = math.prod(shape[1:]) if shape else 1
-    if rows == 0 or cols == 0:
-        return draw((rows, cols), key).reshape(shape)
+    if region is not None and is_full(shape, region):
+        region = None
+    if rows == 0 or cols == 0 or (region is not None and 0 in region_shape(region)):
+        return draw((rows, cols), key).reshape(shape) if region is None else mx.zeros(region_shape(region))
     tr, tc = min(TILE, rows), min(TILE, cols)
     nr, nc = -(-rows // tr), -(-cols // tc)
-    if nr * nc == 1:
-        out = draw((tr, tc), mx.random.split(key, 1)[0])
+    if region is None:
+        if nr * nc == 1:
+            out = draw((tr, tc), mx.random.split(key, 1)[0])
+        else:
+            keys = mx.random.split(key, nr * nc)
+            tiles = mx.vmap(lambda k: draw((tr, tc), k))(keys)
+            out = tiles.reshape(nr, nc, tr, tc).transpose(0, 2, 1, 3).reshape(nr * tr, nc * tc)
+        if nr * tr != rows or nc * tc != cols:
+            out = out[:rows, :cols]
+        return out.reshape(shape)
+    # Rows of the region, and the flat columns of its first and last element in the (rows, cols) view.
+    (r0, r1), rest = region[0], region[1:]
+    inner = shape[1:]
+    c_lo = _ravel([lo for lo, _ in rest], inner)
+    c_hi = _ravel([hi - 1 for _, hi in rest], inner) + 1
+    i0, i1 = r0 // tr, (r1 - 1) // tr
+    j0, j1 = c_lo // tc, (c_hi - 1) // tc
+    keys = mx.random.split(key, nr * nc)
+    index = mx.array([i * nc + j for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)])
+    ni, nj = i1 - i0 + 1, j1 - j0 + 1
+    picked = keys[index]
+    tiles = mx.vmap(lambda k: draw((tr, tc), k))(picked) if ni * nj > 1 else draw((tr, tc), picked[0])[None]
+    block = tiles.reshape(ni, nj, tr, tc).transpose(0, 2, 1, 3).reshape(ni * tr, nj * tc)
+    block = block[r0 - i0 * tr : r1 - i0 * tr]
+    flat = _flat_columns(rest, inner)  # flat column indices of the region, in row-major order
+    if flat is None:  # one contiguous run of columns
+        out = block[:, c_lo - j0 * tc : c_hi - j0 * tc]
     else:
-        keys = mx.random.split(key, nr * nc)
-        tiles = mx.vmap(lambda k: draw((tr, tc), k))(keys)
-        out = tiles.reshape(nr, nc, tr, tc).transpose(0, 2, 1, 3).reshape(nr * tr, nc * tc)
-    if nr * tr != rows or nc * tc != cols:
-        out = out[:rows, :cols]
-    return out.reshape(shape)
+        out = block[:, mx.array(flat) - j0 * tc]
+    return out.reshape(region_shape(region))
+
+
+def _ravel(index: Sequence[int], shape: Sequence[int]) -> int:
+    flat = 0
+    for i, n in zip(index, shape, strict=True):
+        flat = flat * n + i
+    return flat
+
+
+def _flat_columns(rest: Sequence[tuple[int, int]], inner: Sequence[int]) -> list[int] | None:
+    """The flat column indices a region covers in ``(rows, prod(inner))``; ``None`` when they are one run.
+
+    They are one run when, after the first axis that is not full, every axis is full, and
+    every axis before it has length 1 in the region.
+    """
+    partial = [k for k, ((lo, hi), n) in enumerate(zip(rest, inner, strict=True)) if (lo, hi) != (0, n)]
+    if not partial:
+        return None
+    first = partial[0]
+    if all(hi - lo == 1 for lo, hi in rest[:first]) and partial == [first]:
+        return None
+    import itertools
+
+    return [_ravel(ix, inner) for ix in itertools.product(*(range(lo, hi) for lo, hi in rest))]
 
 
 def normal(
@@ -131,18 +245,22 @@ def normal(
     loc: float | None = None,
     scale: float = 1.0,
     key: mx.array | None = None,
+    region: Region | None = None,
 ) -> mx.array:
     """``mx.random.normal``; with a key, drawn tile by tile (see :func:`tiled`).
 
     ``loc=None`` leaves ``loc`` out of the MLX call (as ``mlx.nn.init``'s fan-based
-    initializers do): passing ``loc=0.0`` adds an operation to the graph.
+    initializers do): passing ``loc=0.0`` adds an operation to the graph. Without a key,
+    ``region`` is cut from the full draw (MLX's global stream has no prefix property).
     """
     if key is None:
         if loc is None:
-            return mx.random.normal(shape=shape, dtype=dtype, scale=scale)
-        return mx.random.normal(shape=shape, dtype=dtype, loc=loc, scale=scale)
+            return crop(mx.random.normal(shape=shape, dtype=dtype, scale=scale), region)
+        return crop(mx.random.normal(shape=shape, dtype=dtype, loc=loc, scale=scale), region)
     shift = 0.0 if loc is None else loc
-    return tiled(lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=shift, scale=scale, key=k), shape, key)
+    return tiled(
+        lambda s, k: mx.random.normal(shape=list(s), dtype=dtype, loc=shift, scale=scale, key=k), shape, key, region
+    )
 
 
 def uniform(
@@ -151,11 +269,12 @@ def uniform(
     shape: Sequence[int] = (),
     dtype: mx.Dtype = mx.float32,
     key: mx.array | None = None,
+    region: Region | None = None,
 ) -> mx.array:
     """``mx.random.uniform``; with a key, drawn tile by tile (see :func:`tiled`)."""
     if key is None:
-        return mx.random.uniform(low, high, shape, dtype=dtype)
-    return tiled(lambda s, k: mx.random.uniform(low, high, list(s), dtype=dtype, key=k), shape, key)
+        return crop(mx.random.uniform(low, high, shape, dtype=dtype), region)
+    return tiled(lambda s, k: mx.random.uniform(low, high, list(s), dtype=dtype, key=k), shape, key, region)
 
 
 def truncated_normal(
@@ -164,8 +283,11 @@ def truncated_normal(
     shape: Sequence[int] = (),
     dtype: mx.Dtype = mx.float32,
     key: mx.array | None = None,
+    region: Region | None = None,
 ) -> mx.array:
     """``mx.random.truncated_normal``; with a key, drawn tile by tile (see :func:`tiled`)."""
     if key is None:
-        return mx.random.truncated_normal(lower, upper, shape, dtype=dtype)
-    return tiled(lambda s, k: mx.random.truncated_normal(lower, upper, list(s), dtype=dtype, key=k), shape, key)
+        return crop(mx.random.truncated_normal(lower, upper, shape, dtype=dtype), region)
+    return tiled(
+        lambda s, k: mx.random.truncated_normal(lower, upper, list(s), dtype=dtype, key=k), shape, key, region
+    )

@@ -33,9 +33,9 @@ from collections.abc import Sequence
 import mlx.core as mx
 
 from . import _rng
-from ._rng import TILE, subkey, tiled
+from ._rng import TILE, Region, crop, subkey, tiled
 
-__all__ = ["TILE", "normal", "subkey", "tiled", "truncated_normal", "truncated_std", "uniform"]
+__all__ = ["TILE", "Region", "crop", "normal", "subkey", "tiled", "truncated_normal", "truncated_std", "uniform"]
 
 
 def normal(
@@ -46,6 +46,7 @@ def normal(
     dtype: mx.Dtype = mx.float32,
     key: mx.array | None = None,
     draw: int = 0,
+    region: Region | None = None,
 ) -> mx.array:
     """Samples of N(``loc``, ``scale``²): ``mx.random.normal``, tile-keyed under a key.
 
@@ -56,8 +57,11 @@ def normal(
         dtype: the dtype of the result. Default: ``float32``.
         key: the call's key, or ``None`` for MLX's global generator.
         draw: which draw of the call this is (0, 1, …), when a call draws more than once.
+        region: only this part of the array of ``shape``: one ``(start, stop)`` per axis (as the
+            closure's ``region`` argument gives it). With a key only the tiles it touches are
+            drawn, and the values are bitwise those of the same part of the whole draw.
     """
-    return _rng.normal(shape, dtype, loc, scale, key=subkey(key, draw))
+    return _rng.normal(shape, dtype, loc, scale, key=subkey(key, draw), region=region)
 
 
 def uniform(
@@ -68,12 +72,13 @@ def uniform(
     dtype: mx.Dtype = mx.float32,
     key: mx.array | None = None,
     draw: int = 0,
+    region: Region | None = None,
 ) -> mx.array:
     """Samples of U(``low``, ``high``): ``mx.random.uniform``, tile-keyed under a key.
 
-    ``key`` and ``draw`` as in :func:`normal`.
+    ``key``, ``draw`` and ``region`` as in :func:`normal`.
     """
-    return _rng.uniform(low, high, shape, dtype, key=subkey(key, draw))
+    return _rng.uniform(low, high, shape, dtype, key=subkey(key, draw), region=region)
 
 
 def truncated_normal(
@@ -84,12 +89,13 @@ def truncated_normal(
     dtype: mx.Dtype = mx.float32,
     key: mx.array | None = None,
     draw: int = 0,
+    region: Region | None = None,
 ) -> mx.array:
     """Samples of N(0, 1) truncated to ``[lower, upper]``: ``mx.random.truncated_normal``, tile-keyed under a key.
 
-    ``key`` and ``draw`` as in :func:`normal`.
+    ``key``, ``draw`` and ``region`` as in :func:`normal`.
     """
-    return _rng.truncated_normal(lower, upper, shape, dtype, key=subkey(key, draw))
+    return _rng.truncated_normal(lower, upper, shape, dtype, key=subkey(key, draw), region=region)
 
 
 def _phi(x: float) -> float:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import mlx.core as mx
 
 from mlxinit import Distribution, Fill, InvalidParameterError, ShapeError, sampling
+from mlxinit.sampling import Region
 from mlxinit.validate import Layout, check_choice, check_int, check_layout, check_real, compute_fans
 
 __all__ = [
@@ -85,9 +86,15 @@ def _sqrt_ratio(num: float, den: float) -> float:
     return math.sqrt(num / den) if den else 0.0
 
 
-def _empty(a: mx.array, dtype: mx.Dtype) -> mx.array | None:
-    """An empty array of ``a``'s shape when ``a`` has no elements (no draws needed), else ``None``."""
-    return mx.zeros(a.shape, dtype=dtype) if a.size == 0 else None
+def _shape(a: mx.array, region: Region | None) -> Shape:
+    """The shape of the result: ``a``'s, or the region's."""
+    return tuple(a.shape) if region is None else tuple(hi - lo for lo, hi in region)
+
+
+def _empty(a: mx.array, dtype: mx.Dtype, region: Region | None = None) -> mx.array | None:
+    """An empty result when ``a`` (or the region) has no elements (no draws needed), else ``None``."""
+    shape = _shape(a, region)
+    return mx.zeros(shape, dtype=dtype) if a.size == 0 or 0 in shape else None
 
 
 def _need_2d(name: str, shape: Shape) -> None:
@@ -140,14 +147,21 @@ def _step_inward(bound: float, dtype: mx.Dtype, upper: bool) -> mx.array:
 
 
 def _truncated(
-    shape: Shape, mean: float, std: float, lower: float, upper: float, dtype: mx.Dtype, key: Key
+    shape: Shape,
+    mean: float,
+    std: float,
+    lower: float,
+    upper: float,
+    dtype: mx.Dtype,
+    key: Key,
+    region: Region | None = None,
 ) -> mx.array:
     """Samples of ``mean + std * N(0, 1)`` truncated to ``[lower, upper]`` (std units).
 
     Drawn in float32, then cast and clipped to the inward-rounded bounds, so low
     precision keeps the distribution and never leaves the interval.
     """
-    z = sampling.truncated_normal(lower, upper, shape, dtype=mx.float32, key=key)
+    z = sampling.truncated_normal(lower, upper, shape, dtype=mx.float32, key=key, region=region)
     x = z * std + mean if (std != 1.0 or mean != 0.0) else z
     if dtype == mx.float32:
         return mx.clip(x, mean + std * lower, mean + std * upper)
@@ -156,7 +170,9 @@ def _truncated(
     return mx.clip(x.astype(dtype), lo, hi)
 
 
-def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype, key: Key) -> mx.array:
+def _symmetric_uniform(
+    shape: Shape, limit: float, dtype: mx.Dtype, key: Key, region: Region | None = None
+) -> mx.array:
     """Samples of U(-limit, limit), drawn in float32, then cast and kept within ±limit.
 
     ``mx.random.uniform`` with a 16-bit dtype computes ``low + (high - low) * u`` in
@@ -164,7 +180,7 @@ def _symmetric_uniform(shape: Shape, limit: float, dtype: mx.Dtype, key: Key) ->
     and rounding once gives every representable value its share. (The names shared
     with ``mlx.nn.init`` keep MLX's draws for bitwise parity.)
     """
-    u = sampling.uniform(-limit, limit, shape, dtype=mx.float32, key=key)
+    u = sampling.uniform(-limit, limit, shape, dtype=mx.float32, key=key, region=region)
     if dtype == mx.float32:
         return u
     bound = _step_inward(limit, dtype, upper=True)
@@ -190,8 +206,8 @@ def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Fill:
     """
     value = check_real("constant", "value", value)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return mx.full(a.shape, value, dtype=dtype)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return mx.full(_shape(a, region), value, dtype=dtype)
 
     return _attach(init, _constant_std(value), "constant", mean=value)
 
@@ -207,8 +223,8 @@ def zeros(*, dtype: mx.Dtype = mx.float32) -> Fill:
         [0.0, 0.0]
     """
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return mx.zeros(a.shape, dtype=dtype)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return mx.zeros(_shape(a, region), dtype=dtype)
 
     return _attach(init, _constant_std(0.0), "constant")
 
@@ -224,8 +240,8 @@ def ones(*, dtype: mx.Dtype = mx.float32) -> Fill:
         [1.0, 1.0]
     """
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return mx.ones(a.shape, dtype=dtype)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return mx.ones(_shape(a, region), dtype=dtype)
 
     return _attach(init, _constant_std(1.0), "constant", mean=1.0)
 
@@ -375,8 +391,8 @@ def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32)
     mean = check_real("normal", "mean", mean)
     std = check_real("normal", "std", std, ge=0.0)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, region=region)
 
     return _attach(init, lambda shape: std, "normal", mean=mean)
 
@@ -401,8 +417,8 @@ def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32
     if low > high:
         raise InvalidParameterError("uniform", "high", f"a number >= low ({low})", high)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return sampling.uniform(low, high, a.shape, dtype=dtype, key=key)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return sampling.uniform(low, high, a.shape, dtype=dtype, key=key, region=region)
 
     return _attach(init, lambda shape: (high - low) / math.sqrt(12.0), "uniform", mean=(low + high) / 2.0)
 
@@ -442,8 +458,8 @@ def truncated_normal(
     if upper <= lower:
         raise InvalidParameterError("truncated_normal", "upper", f"a number > lower ({lower})", upper)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
-        return _truncated(a.shape, mean, std, lower, upper, dtype, key)
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
+        return _truncated(a.shape, mean, std, lower, upper, dtype, key, region)
 
     s = sampling.truncated_std(lower, upper)
     return _attach(init, lambda shape: std * s, "truncated_normal", mean=mean, truncation=(lower, upper))
@@ -485,7 +501,14 @@ def _expected(layout: Layout, name: str, std_of: Callable[[int, int], float]) ->
 
 
 def _fan_draw(
-    a: mx.array, layout: Layout, name: str, kind: str, std_of: Callable[[int, int], float], dtype: mx.Dtype, key: Key
+    a: mx.array,
+    layout: Layout,
+    name: str,
+    kind: str,
+    std_of: Callable[[int, int], float],
+    dtype: mx.Dtype,
+    key: Key,
+    region: Region | None = None,
 ) -> mx.array:
     """A draw of ``kind`` whose std in each segment is ``std_of(fan_in, fan_out)``, in a non-default layout.
 
@@ -496,19 +519,22 @@ def _fan_draw(
     """
     shape = tuple(a.shape)
     layout.fans(shape, name)  # shape errors first
-    if (empty := _empty(a, dtype)) is not None:
+    if (empty := _empty(a, dtype, region)) is not None:
         return empty
     std, rows = _segment_scale(shape, layout, name, std_of)
+    if rows is not None and region is not None:
+        _, out_ax, _ = layout.axes(shape, name)
+        rows = sampling.crop(rows, tuple((0, 1) if i != out_ax else region[out_ax] for i in range(len(shape))))
     dt = dtype if rows is None else mx.float32
     if kind == "normal":
-        w = sampling.normal(shape, scale=std, dtype=dt, key=key)
+        w = sampling.normal(shape, scale=std, dtype=dt, key=key, region=region)
     elif kind == "uniform":
         limit = math.sqrt(3.0) * std
-        w = sampling.uniform(-limit, limit, shape, dtype=dt, key=key)
+        w = sampling.uniform(-limit, limit, shape, dtype=dt, key=key, region=region)
     elif kind == "symmetric_uniform":
-        w = _symmetric_uniform(shape, math.sqrt(3.0) * std, dt, key)
+        w = _symmetric_uniform(shape, math.sqrt(3.0) * std, dt, key, region)
     else:
-        w = _truncated(shape, 0.0, std / TRUNCATED_STD_2, -2.0, 2.0, dt, key)
+        w = _truncated(shape, 0.0, std / TRUNCATED_STD_2, -2.0, 2.0, dt, key, region)
     return w if rows is None else (w * rows).astype(dtype)
 
 
@@ -591,16 +617,16 @@ def glorot_normal(
     default_gain = _gain("glorot_normal", gain)
     layout = check_layout("glorot_normal", in_axis, out_axis, batch_axis, segments)
 
-    def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, gain: float | None = None, *, key: Key = None, region: Region | None = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_normal", gain)
         if not layout.is_default:
             std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
-            return _fan_draw(a, layout, "glorot_normal", "normal", std_of, dtype, key)
+            return _fan_draw(a, layout, "glorot_normal", "normal", std_of, dtype, key, region)
         fan_in, fan_out = compute_fans(a.shape, "glorot_normal")
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         std = g * math.sqrt(2.0 / (fan_in + fan_out))
-        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key, region=region)
 
     expected = _expected(layout, "glorot_normal", lambda i, o: abs(default_gain) * _sqrt_ratio(2.0, i + o))
     return _attach(init, expected, "normal")
@@ -642,16 +668,16 @@ def glorot_uniform(
     default_gain = _gain("glorot_uniform", gain)
     layout = check_layout("glorot_uniform", in_axis, out_axis, batch_axis, segments)
 
-    def init(a: mx.array, gain: float | None = None, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, gain: float | None = None, *, key: Key = None, region: Region | None = None) -> mx.array:
         g = default_gain if gain is None else _gain("glorot_uniform", gain)
         if not layout.is_default:
             std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
-            return _fan_draw(a, layout, "glorot_uniform", "uniform", std_of, dtype, key)
+            return _fan_draw(a, layout, "glorot_uniform", "uniform", std_of, dtype, key, region)
         fan_in, fan_out = compute_fans(a.shape, "glorot_uniform")
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         limit = g * math.sqrt(6.0 / (fan_in + fan_out))
-        return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key)
+        return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key, region=region)
 
     expected = _expected(layout, "glorot_uniform", lambda i, o: abs(default_gain) * _sqrt_ratio(2.0, i + o))
     return _attach(init, expected, "uniform")
@@ -661,22 +687,29 @@ def _he(name: str, uniform_: bool, mode: str, gain: float, layout: Layout, dtype
     default_mode = check_choice(name, "mode", mode, _FAN_MODES)
     default_gain = _gain(name, gain)
 
-    def init(a: mx.array, mode: str | None = None, gain: float | None = None, *, key: Key = None) -> mx.array:
+    def init(
+        a: mx.array,
+        mode: str | None = None,
+        gain: float | None = None,
+        *,
+        key: Key = None,
+        region: Region | None = None,
+    ) -> mx.array:
         m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
         g = default_gain if gain is None else _gain(name, gain)
         if not layout.is_default:
             kind = "uniform" if uniform_ else "normal"
             std_of = lambda i, o: g * _sqrt_ratio(1.0, i if m == "fan_in" else o)  # noqa: E731
-            return _fan_draw(a, layout, name, kind, std_of, dtype, key)
+            return _fan_draw(a, layout, name, kind, std_of, dtype, key, region)
         fan_in, fan_out = compute_fans(a.shape, name)
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         fan = fan_in if m == "fan_in" else fan_out
         if uniform_:
             limit = g * math.sqrt(3.0 / fan)
-            return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key)
+            return sampling.uniform(-limit, limit, a.shape, dtype=dtype, key=key, region=region)
         std = g / math.sqrt(fan)
-        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key, region=region)
 
     expected = _expected(
         layout, name, lambda i, o: abs(default_gain) * _sqrt_ratio(1.0, i if default_mode == "fan_in" else o)
@@ -803,14 +836,14 @@ def lecun_normal(
 
     layout = check_layout("lecun_normal", in_axis, out_axis, batch_axis, segments)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         if not layout.is_default:
-            return _fan_draw(a, layout, "lecun_normal", "normal", lambda i, o: _sqrt_ratio(1.0, i), dtype, key)
+            return _fan_draw(a, layout, "lecun_normal", "normal", lambda i, o: _sqrt_ratio(1.0, i), dtype, key, region)
         fan_in, _ = compute_fans(a.shape, "lecun_normal")
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         std = 1.0 / math.sqrt(fan_in)
-        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key)
+        return sampling.normal(a.shape, scale=std, dtype=dtype, key=key, region=region)
 
     return _attach(init, _expected(layout, "lecun_normal", lambda i, o: _sqrt_ratio(1.0, i)), "normal")
 
@@ -848,14 +881,14 @@ def lecun_uniform(
 
     layout = check_layout("lecun_uniform", in_axis, out_axis, batch_axis, segments)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         if not layout.is_default:
             std_of = lambda i, o: _sqrt_ratio(1.0, i)  # noqa: E731
-            return _fan_draw(a, layout, "lecun_uniform", "symmetric_uniform", std_of, dtype, key)
+            return _fan_draw(a, layout, "lecun_uniform", "symmetric_uniform", std_of, dtype, key, region)
         fan_in, _ = compute_fans(a.shape, "lecun_uniform")
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
-        return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype, key)
+        return _symmetric_uniform(a.shape, math.sqrt(3.0 / fan_in), dtype, key, region)
 
     return _attach(init, _expected(layout, "lecun_uniform", lambda i, o: _sqrt_ratio(1.0, i)), "uniform")
 
@@ -918,18 +951,18 @@ def variance_scaling(
 
     kinds = {"truncated_normal": "truncated_normal", "normal": "normal", "uniform": "symmetric_uniform"}
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         if not layout.is_default:
-            return _fan_draw(a, layout, name, kinds[distribution], std_of, dtype, key)
+            return _fan_draw(a, layout, name, kinds[distribution], std_of, dtype, key, region)
         n = _fan(a.shape, mode, name)
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         target = math.sqrt(scale / n)
         if distribution == "truncated_normal":
-            return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype, key)
+            return _truncated(a.shape, 0.0, target / TRUNCATED_STD_2, -2.0, 2.0, dtype, key, region)
         if distribution == "normal":
-            return sampling.normal(a.shape, scale=target, dtype=dtype, key=key)
-        return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype, key)
+            return sampling.normal(a.shape, scale=target, dtype=dtype, key=key, region=region)
+        return _symmetric_uniform(a.shape, math.sqrt(3.0) * target, dtype, key, region)
 
     kind: Distribution = "uniform" if distribution == "uniform" else "normal"
     truncation = None
@@ -966,17 +999,21 @@ def sparse(
     mean = check_real("sparse", "mean", mean)
     std = check_real("sparse", "std", std, ge=0.0)
 
-    def init(a: mx.array, *, key: Key = None) -> mx.array:
+    def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         _need_2d("sparse", a.shape)
-        if (empty := _empty(a, dtype)) is not None:
+        if (empty := _empty(a, dtype, region)) is not None:
             return empty
         rows, cols = a.shape
         num_zeros = math.ceil(sparsity * cols)
         # The same draws, in the same order, as mlx.nn.init.sparse.
-        order = mx.argsort(sampling.uniform(0.0, 1.0, a.shape, key=key), axis=1)
-        w = sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, draw=1)
+        # Zeros are chosen per row, so a region is drawn on whole rows, then cut.
+        rows_only = None if region is None else (region[0], (0, cols))
+        if rows_only is not None:
+            rows = region[0][1] - region[0][0]
+        order = mx.argsort(sampling.uniform(0.0, 1.0, a.shape, key=key, region=rows_only), axis=1)
+        w = sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, draw=1, region=rows_only)
         w[mx.arange(rows).reshape(rows, 1), order[:, :num_zeros]] = 0
-        return w
+        return w if region is None else w[:, region[1][0] : region[1][1]]
 
     def expected(shape: Shape) -> float:
         _need_2d("sparse", shape)
