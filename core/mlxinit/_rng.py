@@ -22,14 +22,14 @@ __all__ = [
     "TILE",
     "Region",
     "crop",
-    "is_full",
-    "normalize_region",
-    "region_shape",
     "global_seeded",
+    "is_full",
     "is_key",
     "key_from",
     "normal",
+    "normalize_region",
     "path_key",
+    "region_shape",
     "subkey",
     "tiled",
     "truncated_normal",
@@ -208,11 +208,9 @@ def tiled(
     block = tiles.reshape(ni, nj, tr, tc).transpose(0, 2, 1, 3).reshape(ni * tr, nj * tc)
     block = block[r0 - i0 * tr : r1 - i0 * tr]
     flat = _flat_columns(rest, inner)  # flat column indices of the region, in row-major order
-    if flat is None:  # one contiguous run of columns
-        out = block[:, c_lo - j0 * tc : c_hi - j0 * tc]
-    else:
-        out = block[:, mx.array(flat) - j0 * tc]
-    return out.reshape(region_shape(region))
+    # One contiguous run of columns is a slice; anything else is gathered.
+    cut = slice(c_lo - j0 * tc, c_hi - j0 * tc) if flat is None else mx.array(flat) - j0 * tc
+    return block[:, cut].reshape(region_shape(region))
 
 
 def _ravel(index: Sequence[int], shape: Sequence[int]) -> int:
