@@ -795,12 +795,20 @@ def test_discovery_recognises_mlxinits_own_entry_point() -> None:
 
 
 def test_builtin_plugin_imports_only_public_mlxinit_modules() -> None:
-    """mlxinit_builtin's plugin module uses mlxinit's public API, not its private modules."""
+    """mlxinit_builtin uses mlxinit's public API, as any plugin would, never its private modules."""
     import ast
 
     import mlxinit_builtin
 
-    tree = ast.parse(Path(mlxinit_builtin.__file__).read_text())
-    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
-    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    assert not [m for m in imported if m.startswith("mlxinit.") and m.split(".")[1].startswith("_")]
+    private = []
+    for path in sorted(Path(mlxinit_builtin.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "mlxinit":
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            private += [f"{path.name}: {m}" for m in modules if m.startswith("mlxinit.") and "._" in "." + m[8:]]
+    assert private == []
