@@ -8,6 +8,8 @@ import pytest
 
 import mlxinit
 
+pytest_plugins = ["pytester"]  # to run the pytest fixtures mlxinit ships in a test session of their own
+
 
 @pytest.fixture
 def registry() -> mlxinit.Registry:

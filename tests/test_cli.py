@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import os
@@ -107,7 +108,7 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------------- help and usage
 
 
-@pytest.mark.parametrize("command", ["list", "info", "plugins", "sample", "check"])
+@pytest.mark.parametrize("command", ["list", "info", "plugins", "presets", "sample", "check"])
 def test_every_command_has_help(command: str) -> None:
     """`mlxinit CMD --help` prints the command's usage and exits 0."""
     proc = run(command, "--help")
@@ -181,6 +182,31 @@ def test_list_json_carries_aliases_and_provenance() -> None:
     assert he["source"] == "builtin"
     assert he["distribution"] == "mlxinit"
     assert "\n" not in he["summary"]
+
+
+def test_list_a_namespace_or_distribution() -> None:
+    """`list torch` lists the torch namespace; `list mlxinit-compat` all of that distribution's names."""
+    torch = [line.split("\t")[0] for line in run("list", "torch").stdout.splitlines()]
+    assert torch
+    assert all(n.startswith("torch:") for n in torch)
+    assert "torch:linear_default" in torch
+    compat = {line.split("\t")[0] for line in run("list", "mlxinit-compat").stdout.splitlines()}
+    assert set(torch) < compat
+    assert {"keras:he_normal", "jax:he_normal"} <= compat
+    builtins = {line.split("\t")[0] for line in run("list", "mlxinit").stdout.splitlines()}
+    assert "he_normal" in builtins
+    assert not any(":" in n for n in builtins)
+
+
+def test_a_name_shows_in_one_form_in_list_info_and_plugins() -> None:
+    """A namespaced plugin name is 'ns:name' in `list`, `info` and `plugins`, however it was asked for."""
+    listed = {line.split("\t")[0] for line in run("list", "linear_default").stdout.splitlines()}
+    assert listed == {"torch:linear_default"}
+    info = json.loads(run("info", "linear-default", "--json").stdout)
+    assert info["name"] == "torch:linear_default"
+    plugins = json.loads(run("plugins", "--json").stdout)
+    (compat,) = (p for p in plugins["plugins"] if p["distribution"] == "mlxinit-compat")
+    assert "torch:linear_default" in compat["names"]
 
 
 def test_list_no_match_is_an_error_line() -> None:
@@ -297,14 +323,16 @@ def test_info_unknown_name_suggests_close_names() -> None:
     assert "'he_normal'" in line
 
 
-def test_info_of_an_unloaded_plugin_name_does_not_import_it(plugin_site: Path) -> None:
-    """`info acme-inits:tiny` shows provenance without loading the entry point."""
-    data = json.loads(run("info", "acme-inits:tiny", "--json", pythonpath=plugin_site).stdout)
+def test_info_of_a_lazy_plugin_name_loads_it(plugin_site: Path) -> None:
+    """`info acme-inits:scaled` imports the entry point (the user asked) to show parameters and summary."""
+    data = json.loads(run("info", "acme-inits:scaled", "--json", pythonpath=plugin_site).stdout)
     assert data["distribution"] == "acme-inits"
     assert data["version"] == "1.2.0"
-    assert data["target"] == "acme_inits:tiny"
-    assert data["loaded"] is False
-    assert data["parameters"] is None
+    assert data["target"] == "acme_inits:scaled"
+    assert data["loaded"] is True
+    (scale,) = data["parameters"]
+    assert (scale["name"], scale["default"], scale["required"]) == ("scale", 0.5, False)
+    assert data["summary"] == "A constant scale everywhere."
 
 
 def test_conflicting_plain_name_is_one_error_line(plugin_site: Path) -> None:
@@ -315,6 +343,48 @@ def test_conflicting_plain_name_is_one_error_line(plugin_site: Path) -> None:
     assert "MLXINIT_PREFER" in line
 
 
+# ---------------------------------------------------------------------- presets
+
+
+def test_presets_lists_installed_presets_with_summaries() -> None:
+    """`presets` lists each preset with its source and summary; `--json` adds options."""
+    rows = [line.split("\t") for line in run("presets").stdout.splitlines()]
+    by = {r[0]: r for r in rows}
+    assert {"gpt2", "llama", "torch-default"} <= set(by)
+    assert by["gpt2"][1] == "plugin (mlxinit-compat)"
+    assert by["torch-default"][2] == "PyTorch's layer defaults."
+    data = {d["name"]: d for d in json.loads(run("presets", "gpt", "--json").stdout)}
+    assert list(data) == ["gpt2"]
+    assert data["gpt2"]["options"] == ["n_layer", "std", "residual"]
+
+
+def test_presets_follow_the_controls() -> None:
+    """With autoload off, no installed preset is listed, and `presets` says where presets come from."""
+    line = assert_one_line_error(run("presets", env={"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1"}))
+    assert "no preset" in line
+
+
+def test_info_describes_a_preset_and_its_options() -> None:
+    """`info gpt2` describes the preset: provenance, options with defaults and its docstring."""
+    out = run("info", "gpt2").stdout
+    assert out.startswith("preset:       gpt2\n")
+    assert "distribution: mlxinit-compat" in out
+    assert "  std = 0.02" in out  # then its description from the docstring's Args:
+    assert "GPT-2 (and nanoGPT)" in out
+    data = json.loads(run("info", "GPT2", "--json").stdout)
+    assert (data["kind"], data["name"], data["source"]) == ("preset", "gpt2", "plugin")
+    std = next(o for o in data["options"] if o["name"] == "std")
+    assert (std["default"], std["required"], std["annotation"]) == (0.02, False, "float")
+    assert std["description"].startswith("the base standard deviation")
+
+
+def test_info_of_neither_an_initializer_nor_a_preset() -> None:
+    """A name that is neither fails with the initializer's "did you mean"."""
+    line = assert_one_line_error(run("info", "he_normel"))
+    assert "Unknown initializer 'he_normel'" in line
+    assert "'he_normal'" in line
+
+
 # ---------------------------------------------------------------------- plugins
 
 
@@ -322,10 +392,12 @@ def test_plugins_with_autoload_disabled() -> None:
     """With autoload off and nothing selected, `plugins` says so and why."""
     proc = run("plugins", env={"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert proc.returncode == 0
-    assert proc.stdout.splitlines() == [
-        "autoload: disabled (MLXINIT_DISABLE_PLUGIN_AUTOLOAD is set)",
-        "no plugin distributions found",
-    ]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "autoload: disabled (MLXINIT_DISABLE_PLUGIN_AUTOLOAD is set)"
+    # the built-ins are a plugin like any other, and the only one left
+    assert lines[1] == f"mlxinit {importlib.metadata.version('mlxinit')}: 18 names"
+    assert lines[2].startswith("  names: constant, dirac, eye, glorot_normal")
+    assert len(lines) == 3
 
 
 def test_plugins_json_reports_names_failures_and_conflicts(plugin_site: Path) -> None:
@@ -361,7 +433,7 @@ def test_plugins_shows_disabled_autoload_and_blocked(plugin_site: Path) -> None:
         run("plugins", "--json", pythonpath=plugin_site, env={"MLXINIT_PLUGINS": "acme-inits"}).stdout
     )
     assert selected["selected"] == ["acme-inits"]
-    assert [p["distribution"] for p in selected["plugins"]] == ["acme-inits"]
+    assert [p["distribution"] for p in selected["plugins"]] == ["acme-inits", "mlxinit"]
 
 
 # ---------------------------------------------------------------------- sample

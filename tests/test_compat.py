@@ -411,15 +411,77 @@ def test_runtime_preset_registration() -> None:
         mlxinit.register_preset("all-zeros-test", zeros_everywhere, override=True)
 
 
-def test_presets_follow_the_plugin_controls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A blocked or deselected distribution's presets are hidden like its initializers."""
-    monkeypatch.setenv("MLXINIT_BLOCK", "mlxinit_compat")
-    assert "gpt2" not in mlxinit.available_presets()
-    monkeypatch.delenv("MLXINIT_BLOCK")
-    monkeypatch.setenv("MLXINIT_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert "gpt2" not in mlxinit.available_presets()
-    monkeypatch.setenv("MLXINIT_PLUGINS", "mlxinit-compat")
-    assert "gpt2" in mlxinit.available_presets()
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"MLXINIT_BLOCK": "mlxinit_compat"},
+        {"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        {"MLXINIT_PLUGINS": "some-other-plugin"},
+    ],
+)
+def test_presets_follow_the_plugin_controls(environ: dict[str, str]) -> None:
+    """A blocked, deselected or not autoloaded distribution's presets are hidden like its initializers."""
+    reg = mlxinit.Registry(environ=environ)
+    assert "gpt2" not in reg.available_presets()
+    with pytest.raises(mlxinit.UnknownPresetError, match="Unknown preset 'gpt2'"):
+        reg.get_preset("gpt2")
+    selected = mlxinit.Registry(
+        environ={"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1", "MLXINIT_PLUGINS": "mlxinit-compat"}
+    )
+    assert {"gpt2", "llama", "torch-default"} <= set(selected.available_presets())
+
+
+def test_block_and_unblock_hide_and_restore_presets() -> None:
+    """Registry.block() hides a distribution's presets at once; unblock() brings them back."""
+    reg = mlxinit.Registry(environ={})
+    assert callable(reg.get_preset("gpt2"))
+    reg.block("mlxinit-compat")
+    assert "gpt2" not in reg.available_presets()
+    with pytest.raises(mlxinit.UnknownPresetError, match=r"blocked distribution mlxinit-compat"):
+        reg.get_preset("gpt2")
+    reg.unblock("mlxinit-compat")
+    assert reg.preset_info("gpt2").distribution == "mlxinit-compat"
+
+
+def test_apply_with_a_registry_uses_its_presets() -> None:
+    """apply(..., registry=reg) resolves the preset in reg: with mlxinit-compat blocked there, the
+    preset is unknown (and the error says why), rather than run and failing on its rules."""
+    reg = mlxinit.Registry(environ={})
+    reg.block("mlxinit-compat")
+    model = nn.Linear(4, 3)
+    before = np.array(model.weight)
+    with pytest.raises(mlxinit.UnknownPresetError) as e:
+        mlxinit.apply(model, preset="torch-default", registry=reg)
+    assert "Unknown preset 'torch-default'" in str(e.value)
+    assert "blocked distribution mlxinit-compat" in str(e.value)
+    assert "torch:linear_default" not in str(e.value)
+    assert np.array_equal(np.array(model.weight), before)
+    report = mlxinit.apply(model, preset="torch-default", registry=mlxinit.Registry(environ={}), seed=0)
+    assert report.preset == "torch-default"
+
+
+def test_isolated_registry_sees_only_the_presets_it_is_given() -> None:
+    """isolated_registry() hides installed presets, as it hides installed initializers."""
+    from mlxinit.testing import isolated_registry
+
+    with isolated_registry(environ={"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1"}):
+        assert mlxinit.available_presets() == []
+    with isolated_registry(installed=True, environ={"MLXINIT_DISABLE_PLUGIN_AUTOLOAD": "1"}):
+        assert mlxinit.available_presets() == []
+    with isolated_registry(installed=True):
+        assert {"gpt2", "llama", "torch-default"} <= set(mlxinit.available_presets())
+
+
+def test_preset_info_describes_options_and_summary() -> None:
+    """preset_info() names a preset's options (its keyword parameters) and its docstring summary."""
+    info = mlxinit.default_registry().preset_info("GPT2")
+    assert (info.name, info.source, info.distribution) == ("gpt2", "entry-point", "mlxinit-compat")
+    assert [o.name for o in info.options or ()] == ["n_layer", "std", "residual"]
+    assert info.summary is not None
+    assert info.summary.startswith("GPT-2")
+    assert info.target == "mlxinit_compat.presets:gpt2"
+    (compat,) = (p for p in mlxinit.plugin_report().plugins if p.distribution == "mlxinit-compat")
+    assert compat.presets == ("gpt2", "llama", "torch-default")
 
 
 def test_a_recipe_built_on_a_builtin_does_not_relabel_the_shared_builtin() -> None:

@@ -135,7 +135,7 @@ def test_discovery_happens_once_and_refresh_rescans() -> None:
 
 
 def test_listing_info_and_suggestions_import_nothing(pkg: Callable[[str, str], str]) -> None:
-    """available(), info() and "did you mean" read metadata only; get() imports that module only, once."""
+    """available(), info(load=False) and "did you mean" read metadata only; get() imports that module only, once."""
     pkg("lazy_a.inits", FACTORY.format(name="alpha_fill", value=1.0))
     pkg("lazy_b.inits", FACTORY.format(name="beta_fill", value=2.0))
     dist = fake_distribution(
@@ -144,8 +144,8 @@ def test_listing_info_and_suggestions_import_nothing(pkg: Callable[[str, str], s
     )
     reg = make(dist)
     assert {"alpha_fill", "beta_fill"} <= set(reg.available())
-    info = reg.info("alpha_fill")
-    assert (info.loaded, info.params, info.target) == (False, None, "lazy_a.inits:alpha_fill")
+    info = reg.info("alpha_fill", load=False)
+    assert (info.loaded, info.params, info.summary, info.target) == (False, None, None, "lazy_a.inits:alpha_fill")
     with pytest.raises(mlxinit.UnknownInitializerError, match="alpha_fill"):
         reg.get("alpha_fil")
     assert imports() == []
@@ -154,6 +154,25 @@ def test_listing_info_and_suggestions_import_nothing(pkg: Callable[[str, str], s
     assert imports() == ["lazy_a.inits"]
     assert reg.info("alpha_fill").loaded
     assert reg.info("alpha_fill").summary == "Fill with 1.0."
+
+
+def test_info_loads_a_lazy_entry_point(pkg: Callable[[str, str], str]) -> None:
+    """info() of a name not built yet imports its module (once) to show its parameters and summary."""
+    pkg("lazy_c.inits", FACTORY.format(name="gamma_fill", value=3.0))
+    reg = make(fake_distribution("lazy-c", initializers={"gamma_fill": "lazy_c.inits:gamma_fill"}))
+    info = reg.info("gamma_fill")
+    assert (info.loaded, info.params, info.summary) == (True, (), "Fill with 3.0.")
+    reg.get("gamma_fill")
+    assert imports() == ["lazy_c.inits"]
+
+
+def test_info_of_a_plugin_that_fails_to_load_says_why(pkg: Callable[[str, str], str]) -> None:
+    """info() of an entry point whose module fails to import raises PluginError; load=False still describes it."""
+    pkg("lazy_d.inits", "import mlxinit_unit_missing_dependency\n")
+    reg = make(fake_distribution("lazy-d", "0.4", initializers={"delta_fill": "lazy_d.inits:delta_fill"}))
+    with pytest.raises(mlxinit.PluginError, match=r"lazy-d 0\.4.*ModuleNotFoundError"):
+        reg.info("delta_fill")
+    assert reg.info("delta_fill", load=False).distribution == "lazy-d"
 
 
 def test_import_mlxinit_stays_free_of_plugin_machinery() -> None:
@@ -199,9 +218,33 @@ def test_hook_registers_with_aliases_and_namespace() -> None:
 def test_namespaced_entry_point_name() -> None:
     """An entry named 'ns:name' declares a namespace; its plain name works while unambiguous."""
     reg = make(fake_distribution("acme-inits", initializers={"acme:scaled": scaled}))
-    assert reg.info("acme:scaled").name == "scaled"
     assert reg.info("scaled").distribution == "acme-inits"
-    assert "scaled" in reg.available()
+    assert reg.get("scaled")(mx.zeros((2,))).shape == (2,)
+
+
+def test_a_name_shows_in_one_form_everywhere() -> None:
+    """A namespaced name is listed, reported and described as 'ns:name', whichever spelling asked."""
+    reg = make(fake_distribution("acme-inits", initializers={"acme:scaled": scaled, "plain_one": constant_two}))
+    assert {"acme:scaled", "plain_one"} <= set(reg.available())
+    assert "scaled" not in reg.available()
+    (acme,) = (p for p in reg.plugin_report().plugins if p.distribution == "acme-inits")
+    assert acme.names == ("acme:scaled", "plain_one")
+    for spelling in ("scaled", "acme:scaled", "acme-inits:Scaled"):
+        assert reg.info(spelling).name == "acme:scaled"
+    assert reg.info("plain-one").name == "plain_one"
+
+
+def test_available_by_namespace_or_distribution() -> None:
+    """available(namespace=...) lists one namespace's names, or all of one distribution's."""
+    reg = make(
+        fake_distribution("acme-inits", initializers={"acme:scaled": scaled, "other:two": constant_two}),
+        fake_distribution("beta-inits", initializers={"beta_fill": constant_two}),
+    )
+    assert reg.available(namespace="acme") == ["acme:scaled"]
+    assert reg.available(namespace="Acme_Inits") == ["acme:scaled", "other:two"]
+    assert reg.available(namespace="beta-inits") == ["beta_fill"]
+    assert "he_normal" in reg.available(namespace="mlxinit")
+    assert reg.available("*:*") == ["acme:scaled", "other:two"]
 
 
 def test_reserved_builtin_name_warns_and_keeps_the_builtin() -> None:
@@ -209,7 +252,10 @@ def test_reserved_builtin_name_warns_and_keeps_the_builtin() -> None:
     reg = make(fake_distribution("shady", initializers={"he_normal": constant_two}))
     with pytest.warns(mlxinit.MlxinitWarning, match="'he_normal', a built-in mlxinit name"):
         report = reg.plugin_report()
-    assert report.plugins[0].reserved == ("he_normal",)
+    by = {p.distribution: p for p in report.plugins}
+    assert by["shady"].reserved == ("he_normal",)
+    assert by["shady"].names == ("shady:he_normal",)
+    assert by["mlxinit"].reserved == ()
     assert reg.info("he_normal").source == "builtin"
     assert float(reg.get("shady:he_normal")(mx.zeros((1,)))[0]) == 2.0
 
@@ -234,7 +280,7 @@ def test_same_distribution_twice_on_path_is_one_provider() -> None:
     reg = make(first, second)
     assert reg.info("scaled").version == "1.0"
     report = reg.plugin_report()
-    assert [p.distribution for p in report.plugins] == ["acme-inits"]
+    assert [p.distribution for p in report.plugins] == ["acme-inits", "mlxinit"]
     assert report.conflicts == {}
 
 
@@ -617,3 +663,152 @@ def test_no_warning_for_clean_discovery() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make(*_controls_dists()).available()
+
+
+# ---------------------------------------------------------------------------- preferences are checked
+
+
+def test_prefer_refuses_an_unknown_distribution_with_suggestions() -> None:
+    """prefer() with a misspelt distribution raises UnknownDistributionError with "did you mean"."""
+    reg = make(
+        fake_distribution("alpha-inits", initializers={"shared": scaled}),
+        fake_distribution("beta-inits", initializers={"shared": constant_two}),
+    )
+    with pytest.raises(mlxinit.UnknownDistributionError, match=r"'beta_init'\. Did you mean .*'beta-inits'") as e:
+        reg.prefer("shared", "beta_init")
+    assert isinstance(e.value, LookupError)
+    assert isinstance(e.value, mlxinit.RegistrationError)
+    with pytest.raises(mlxinit.UnknownDistributionError, match=r"Known: alpha-inits, beta-inits"):
+        reg.prefer("shared", "zeta")
+    with pytest.raises(mlxinit.InitializerConflictError):
+        reg.get("shared")  # nothing was recorded
+
+
+def test_prefer_refuses_a_name_the_distribution_does_not_provide() -> None:
+    """prefer() of a name the distribution does not declare (and cannot resolve) says so, with suggestions."""
+    reg = make(
+        fake_distribution("alpha-inits", initializers={"shared": scaled, "alpha_only": scaled}),
+        fake_distribution("beta-inits", initializers={"shared": constant_two}),
+    )
+    match = r"'sahred'\. Did you mean 'shared'\?.*alpha-inits provides"
+    with pytest.raises(mlxinit.UnknownInitializerError, match=match):
+        reg.prefer("sahred", "alpha-inits")
+    with pytest.raises(mlxinit.UnknownInitializerError, match="beta-inits provides no initializer"):
+        reg.prefer("alpha_only", "beta-inits")
+    with pytest.raises(mlxinit.RegistrationError, match="'he_normal' is a built-in name"):
+        reg.prefer("he_normal", "alpha-inits")
+
+
+def test_prefer_accepts_a_namespace() -> None:
+    """A namespace the plugin declared is accepted as the distribution to prefer."""
+    reg = make(
+        fake_distribution("alpha-inits", initializers={"al:shared": scaled}),
+        fake_distribution("beta-inits", initializers={"shared": constant_two}),
+    )
+    reg.prefer("shared", "al")
+    assert reg.info("shared").distribution == "alpha-inits"
+
+
+# ---------------------------------------------------------------------------- hooks through pluggy
+
+
+def test_misspelt_hook_name_suggests_the_right_one() -> None:
+    """A hookimpl named like a hook but misspelt is rejected with the hook it was meant to be."""
+    mod = hook_module(mlxinit_register_initialisers=mlxinit.hookimpl(lambda registry: None))
+    reg = make(fake_distribution("typo-inits", plugins={"t": mod}))
+    (failure,) = reg.plugin_report().failures
+    assert "unknown hook 'mlxinit_register_initialisers'" in failure.reason
+    assert "did you mean 'mlxinit_register_initializers'?" in failure.reason
+    unmarked = hook_module(mlxinit_resolve_initialiser=lambda name: None)
+    reg = make(fake_distribution("unmarked-inits", plugins={"u": unmarked}))
+    (failure,) = reg.plugin_report().failures
+    assert "not marked with @mlxinit.hookimpl" in failure.reason
+    assert "did you mean 'mlxinit_resolve_initializer'?" in failure.reason
+
+
+def test_hooks_are_called_through_the_plugin_manager_one_plugin_at_a_time() -> None:
+    """Each plugin's hook runs once with its own registrar, also for implementations named via specname."""
+    calls: list[tuple[str, str]] = []
+
+    def plugin(tag: str, names: list[str]) -> types.ModuleType:
+        mod = types.ModuleType(f"_unit_specname_{tag}")
+
+        @mlxinit.hookimpl(specname="mlxinit_register_initializers")
+        def register(registry: Any) -> None:
+            calls.append((tag, registry.distribution))
+            for n in names:
+                registry.register(n, constant_two)
+
+        mod.register = register  # type: ignore[attr-defined]
+        return mod
+
+    reg = make(
+        fake_distribution("one-inits", plugins={"p": plugin("one", ["one_name"])}),
+        fake_distribution("two-inits", plugins={"p": plugin("two", ["two_name"])}),
+    )
+    assert reg.info("one_name").distribution == "one-inits"
+    assert reg.info("two_name").distribution == "two-inits"
+    assert sorted(calls) == [("one", "one-inits"), ("two", "two-inits")]
+    assert reg.plugin_report().failures == ()
+
+
+def test_resolver_spec_is_not_firstresult() -> None:
+    """The resolver hook is not firstresult: every plugin is asked, and two answers are a conflict."""
+    from mlxinit import hookspecs
+
+    opts = hookspecs.mlxinit_resolve_initializer.mlxinit_spec  # type: ignore[attr-defined]
+    assert opts["firstresult"] is False
+
+
+# ---------------------------------------------------------------------------- the built-ins are a plugin
+
+
+def test_builtins_appear_in_the_plugin_report_like_any_plugin() -> None:
+    """plugin_report() lists mlxinit itself with its names; no scan is needed for that."""
+    reg = mlxinit.Registry(plugins=False)
+    (builtin,) = reg.plugin_report().plugins
+    assert builtin.distribution == "mlxinit"
+    assert builtin.version == mlxinit.__version__
+    assert "he_normal" in builtin.names
+    assert builtin.count == 18
+    assert (builtin.failures, builtin.blocked, reg.scans) == ((), False, 0)
+
+
+def test_discovery_recognises_mlxinits_own_entry_point() -> None:
+    """mlxinit's own metadata declares the built-in plugin; discovery does not load it a second time."""
+    from mlxinit.testing import FakeDistribution as Fake
+
+    own = Fake(
+        {
+            "METADATA": "Metadata-Version: 2.1\nName: mlxinit\nVersion: 9.9.9\n",
+            "entry_points.txt": "[mlxinit.plugins]\nbuiltin = mlxinit_builtin\n",
+        }
+    )
+    reg = make(own, fake_distribution("acme-inits", initializers={"scaled": scaled}))
+    report = reg.plugin_report()
+    assert [p.distribution for p in report.plugins] == ["acme-inits", "mlxinit"]
+    assert report.failures == ()
+    assert report.plugins[1].version == "9.9.9"
+    assert reg.info("he_normal").source == "builtin"
+    without = mlxinit.Registry(builtins=False, environ={}, distributions=lambda: [own])
+    assert without.available() == []  # builtins=False: the entry point is not a way back in
+
+
+def test_builtin_plugin_imports_only_public_mlxinit_modules() -> None:
+    """mlxinit_builtin uses mlxinit's public API, as any plugin would, never its private modules."""
+    import ast
+
+    import mlxinit_builtin
+
+    private = []
+    for path in sorted(Path(mlxinit_builtin.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "mlxinit":
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            private += [f"{path.name}: {m}" for m in modules if m.startswith("mlxinit.") and "._" in "." + m[8:]]
+    assert private == []

@@ -143,6 +143,43 @@ def test_fixtures_share_one_isolated_registry(
         mlxinit.get("good_const")
 
 
+def test_registry_fixture_leaves_installed_plugins_out_by_default(mlxinit_registry: mlxinit.Registry) -> None:
+    """Without the marker, the fixture's registry does not see installed plugins (mlxinit-compat is installed)."""
+    assert mlxinit.available(namespace="torch") == []
+    assert mlxinit.available_presets() == []
+    assert [p.distribution for p in mlxinit.plugin_report().plugins] == ["mlxinit"]
+
+
+@pytest.mark.mlxinit_registry(installed=True)
+def test_registry_fixture_with_installed_plugins(mlxinit_registry: mlxinit.Registry) -> None:
+    """@pytest.mark.mlxinit_registry(installed=True) lets the installed plugins in."""
+    assert mlxinit.info("torch:linear_default").distribution == "mlxinit-compat"
+    assert "gpt2" in mlxinit.available_presets()
+
+
+@pytest.mark.mlxinit_registry(installed=True, environ={"MLXINIT_BLOCK": "mlxinit-compat"})
+def test_registry_fixture_with_controls(mlxinit_fake_plugins: FakePlugins) -> None:
+    """The marker's environ sets that registry's MLXINIT_* controls."""
+    assert mlxinit.available(namespace="torch") == []
+    assert mlxinit_fake_plugins.registry.plugin_report().blocked == ("mlxinit-compat",)
+
+
+def test_registry_fixture_marker_is_checked(pytester: pytest.Pytester) -> None:
+    """A misspelt marker argument is a usage error, not silently ignored."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mlxinit_registry(instaled=True)
+        def test_x(mlxinit_registry):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*unknown argument(s) instaled*"])
+    assert result.ret != 0
+
+
 def test_module_examples_run() -> None:
     """The docstring examples of mlxinit.testing give the output they show."""
     failures, tried = doctest.testmod(mlxinit.testing, optionflags=doctest.ELLIPSIS)

@@ -65,6 +65,83 @@ def test_lazy_attributes() -> None:
         mlxinit.nope  # noqa: B018
 
 
+def test_hookimpl_marks_functions_as_pluggy_does() -> None:
+    """mlxinit.hookimpl is a real attribute (no module __getattr__) whose marks pluggy reads."""
+    import pluggy
+
+    assert "hookimpl" in vars(mlxinit)
+
+    def f(registry: object) -> None: ...
+
+    assert mlxinit.hookimpl(f) is f
+    assert mlxinit.hookimpl(tryfirst=True)(f) is f
+    reference = pluggy.HookimplMarker("mlxinit")
+
+    def g(registry: object) -> None: ...
+
+    reference(tryfirst=True)(g)
+    assert f.mlxinit_impl == g.mlxinit_impl  # type: ignore[attr-defined]
+
+
+def test_a_plugin_using_mlxinit_hookimpl_passes_mypy_strict(tmp_path: Path) -> None:
+    """A plugin decorated with @mlxinit.hookimpl keeps its types: mypy --strict has nothing to say."""
+    plugin = tmp_path / "typed_plugin.py"
+    plugin.write_text(
+        textwrap.dedent(
+            '''
+            """A small plugin, typed."""
+
+            from __future__ import annotations
+
+            from collections.abc import Callable
+
+            import mlx.core as mx
+
+            import mlxinit
+
+            Init = Callable[[mx.array], mx.array]
+
+
+            def fill(*, value: float = 1.0, dtype: mx.Dtype = mx.float32) -> Init:
+                """Fill with ``value``."""
+                return lambda a: mx.full(a.shape, value, dtype=dtype)
+
+
+            @mlxinit.hookimpl
+            def mlxinit_register_initializers(registry: mlxinit.Registrar) -> None:
+                """Register ``typed_fill``."""
+                init: Init = registry.register("typed_fill", fill, aliases=["tfill"])(value=2.0)
+                del init
+
+
+            @mlxinit.hookimpl(tryfirst=True)
+            def mlxinit_resolve_initializer(name: str) -> Callable[..., Init] | None:
+                """Answer ``typed_fill_2``."""
+                return fill if name == "typed_fill_2" else None
+            '''
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(plugin)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_import_mlxinit_loads_no_plugin_machinery() -> None:
+    """`import mlxinit` alone imports neither pluggy nor package metadata, nor any plugin module."""
+    code = (
+        "import sys, mlxinit\n"
+        "print(sorted(m for m in ('pluggy', 'importlib_metadata', 'importlib.metadata', 'mlxinit_builtin',"
+        " 'mlxinit._discovery', 'mlxinit._hooks', 'mlxinit._records') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_py_typed_is_in_the_package() -> None:
     """py.typed sits next to the installed package's modules."""
     assert importlib.resources.files("mlxinit").joinpath("py.typed").is_file()
@@ -226,3 +303,63 @@ def test_seeded_values_are_the_same_in_a_fresh_interpreter(registry: mlxinit.Reg
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     here = registry.get("truncated_normal", seed=123, dtype="bf16")(mx.zeros((3, 2))).tolist()
     assert out.stdout.strip() == str(here)
+
+
+# ------------------------------------------------------------------ module structure
+
+
+def _core_imports(*, lazy: bool) -> dict[str, set[tuple[str, str | None]]]:
+    """Each core module → the ``(module, name)`` pairs it imports from mlxinit at run time.
+
+    With ``lazy``, imports inside functions count too; without, only those run when the
+    module itself is imported (what can make an import cycle).
+    """
+    import ast
+
+    core = Path(mlxinit.__file__).parent
+    out: dict[str, set[tuple[str, str | None]]] = {}
+    for path in sorted(core.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for node in ast.walk(block)
+        }
+        nodes = ast.walk(tree) if lazy else iter(tree.body)
+        found: set[tuple[str, str | None]] = set()
+        for node in nodes:
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                for alias in node.names:
+                    if node.module:
+                        found.add((node.module.split(".")[0], alias.name))
+                    else:
+                        found.add((alias.name, None))
+        out[path.stem] = found
+    return out
+
+
+def test_core_modules_have_no_import_cycles() -> None:
+    """No core module imports, when it is imported, a module that imports it back (directly or not)."""
+    graph = {m: {d for d, _ in deps if d != m} for m, deps in _core_imports(lazy=False).items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})) for nxt in graph.get(start, ())
+        )
+
+    cycles = sorted(m for m in graph if reaches(m, m, {m}))
+    assert cycles == []
+
+
+def test_core_modules_reach_into_no_other_modules_private_names() -> None:
+    """What one core module takes from another is public there (no leading underscore)."""
+    reached = sorted(
+        f"{m} -> {d}.{name}"
+        for m, deps in _core_imports(lazy=True).items()
+        for d, name in deps
+        if name is not None and name.startswith("_") and name != "__version__"
+    )
+    assert reached == []

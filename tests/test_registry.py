@@ -397,3 +397,86 @@ def test_non_string_arguments_are_refused_clearly(registry: mlxinit.Registry) ->
         registry.register("mine", scaled_normal, aliases=None)  # type: ignore[arg-type]
     with pytest.raises(mlxinit.InvalidIdentifierError, match=r"Initializer name: expected a string, got 3 of type int"):
         registry.info(3)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ wrong types
+
+
+def _calls() -> list[tuple[str, Callable[[mlxinit.Registry], Any], type[mlxinit.MlxinitError], str]]:
+    return [
+        ("info(['x'])", lambda r: r.info(["x"]), mlxinit.InvalidIdentifierError, r"expected a string, got \['x'\]"),
+        ("info(3)", lambda r: r.info(3), mlxinit.InvalidIdentifierError, "expected a string, got 3 of type int"),
+        ("info(load=1)", lambda r: r.info("normal", load=1), mlxinit.RegistrationError, "expected True or False"),
+        ("available(3)", lambda r: r.available(3), mlxinit.InvalidIdentifierError, "shell-style pattern"),
+        ("available(namespace=3)", lambda r: r.available(namespace=3), mlxinit.InvalidIdentifierError,
+         "namespace or distribution"),
+        ("block(3)", lambda r: r.block(3), mlxinit.RegistrationError, r"block\(distribution\): expected a"),
+        ("block('')", lambda r: r.block(""), mlxinit.RegistrationError, "expected a distribution name"),
+        ("unblock(None)", lambda r: r.unblock(None), mlxinit.RegistrationError, "unblock\\(distribution\\)"),
+        ("prefer(1, 2)", lambda r: r.prefer(1, 2), mlxinit.RegistrationError, "expected two strings, got 1 and 2"),
+        ("unregister(None)", lambda r: r.unregister(None), mlxinit.RegistrationError, "expected a string, got None"),
+        ("register(3, f)", lambda r: r.register(3, filled), mlxinit.RegistrationError, "expected a string, got 3"),
+        ("register(3) decorator", lambda r: r.register(3), mlxinit.RegistrationError, "expected a string, got 3"),
+        ("register('x', 42)", lambda r: r.register("x", 42), mlxinit.RegistrationError, "callable factory, got 42"),
+        ("register(aliases=3)", lambda r: r.register("x", filled, aliases=3), mlxinit.RegistrationError,
+         "sequence of names, got 3"),
+        ("register(override=None)", lambda r: r.register("x", filled, override=None), mlxinit.RegistrationError,
+         "expected True or False"),
+        ("get(3)", lambda r: r.get(3), mlxinit.InvalidIdentifierError, "expected a name, a config mapping"),
+        ("get({'name': 3})", lambda r: r.get({"name": 3}), mlxinit.InvalidIdentifierError, "'name' expected a string"),
+        ("get_preset(3)", lambda r: r.get_preset(3), mlxinit.InvalidIdentifierError, "Preset name: expected a string"),
+        ("register_preset(None, f)", lambda r: r.register_preset(None, filled), mlxinit.RegistrationError,
+         "Preset name"),
+    ]
+
+
+@pytest.mark.parametrize(("what", "call", "error", "match"), _calls(), ids=[c[0] for c in _calls()])
+def test_every_registry_method_refuses_wrong_types(
+    registry: mlxinit.Registry,
+    what: str,
+    call: Callable[[mlxinit.Registry], Any],
+    error: type[mlxinit.MlxinitError],
+    match: str,
+) -> None:
+    """Each public Registry method raises an MlxinitError subclass, saying what it expected, for a wrong type."""
+    with pytest.raises(error, match=match):
+        call(registry)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"builtins": "yes"}, r"Registry\(builtins=\.\.\.\): expected True or False"),
+        ({"plugins": None}, r"Registry\(plugins=\.\.\.\): expected True or False"),
+        ({"environ": ["MLXINIT_BLOCK"]}, r"Registry\(environ=\.\.\.\): expected a mapping"),
+        ({"distributions": []}, r"Registry\(distributions=\.\.\.\): expected a callable"),
+    ],
+)
+def test_registry_constructor_refuses_wrong_types(kwargs: dict[str, Any], match: str) -> None:
+    """Registry(...) checks its arguments."""
+    with pytest.raises(mlxinit.RegistrationError, match=match):
+        mlxinit.Registry(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: mlxinit.info(["x"]), mlxinit.InvalidIdentifierError),
+        (lambda: mlxinit.available(3), mlxinit.InvalidIdentifierError),
+        (lambda: mlxinit.block(3), mlxinit.RegistrationError),
+        (lambda: mlxinit.unblock(3), mlxinit.RegistrationError),
+        (lambda: mlxinit.prefer(1, 2), mlxinit.RegistrationError),
+        (lambda: mlxinit.unregister(None), mlxinit.RegistrationError),
+        (lambda: mlxinit.register(3, filled), mlxinit.RegistrationError),
+        (lambda: mlxinit.register_preset(3, filled), mlxinit.RegistrationError),
+        (lambda: mlxinit.available_presets(3), mlxinit.InvalidIdentifierError),
+        (lambda: mlxinit.set_default_registry("default"), mlxinit.RegistrationError),
+    ],
+)
+def test_module_level_functions_refuse_wrong_types(
+    default_registry: mlxinit.Registry, call: Callable[[], Any], error: type[mlxinit.MlxinitError]
+) -> None:
+    """The module-level functions raise the same MlxinitError subclasses for wrong types."""
+    with pytest.raises(error):
+        call()
+    assert mlxinit.default_registry() is default_registry

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from ._errors import RegistrationError
 from ._initializer import Initializer
-from ._registry import InitializerInfo, PluginReport, Registry
+from ._registry import Preset, Registry
+
+if TYPE_CHECKING:
+    from ._records import InitializerInfo, PluginReport
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "available",
+    "available_presets",
     "block",
     "default_registry",
     "get",
@@ -19,6 +26,7 @@ __all__ = [
     "prefer",
     "refresh",
     "register",
+    "register_preset",
     "set_default_registry",
     "unblock",
     "unregister",
@@ -41,8 +49,14 @@ def default_registry() -> Registry:
 
 
 def set_default_registry(registry: Registry | None) -> Registry | None:
-    """Replace the default registry (``None``: make a new one on next use); returns the old one."""
+    """Replace the default registry (``None``: make a new one on next use); returns the old one.
+
+    Raises:
+        RegistrationError: ``registry`` is neither a :class:`Registry` nor ``None``.
+    """
     global _default
+    if registry is not None and not isinstance(registry, Registry):
+        raise RegistrationError(f"set_default_registry: expected a Registry or None, got {registry!r}.")
     with _default_lock:
         old, _default = _default, registry
     return old
@@ -63,6 +77,16 @@ def get(identifier: Any, *, dtype: Any = None, **params: Any) -> Initializer:
     return reg.get(identifier, dtype=dtype, **params)
 
 
+@overload
+def register(
+    name: str, factory: None = None, *, aliases: Iterable[str] = (), override: bool = False
+) -> Callable[[_F], _F]: ...
+
+
+@overload
+def register(name: str, factory: _F, *, aliases: Iterable[str] = (), override: bool = False) -> _F: ...
+
+
 def register(
     name: str,
     factory: Callable[..., Any] | None = None,
@@ -79,14 +103,15 @@ def unregister(name: str) -> None:
     default_registry().unregister(name)
 
 
-def available(pattern: str | None = None) -> list[str]:
-    """Sorted canonical names, optionally filtered by a shell-style pattern (``"he_*"``)."""
-    return default_registry().available(pattern)
+def available(pattern: str | None = None, *, namespace: str | None = None) -> list[str]:
+    """Sorted names as listed, optionally filtered by a shell-style pattern (``"he_*"``) or a
+    namespace (``"torch"``). See :meth:`Registry.available`."""
+    return default_registry().available(pattern, namespace=namespace)
 
 
-def info(name: str) -> InitializerInfo:
+def info(name: str, *, load: bool = True) -> InitializerInfo:
     """Describe a name: aliases, parameters, summary, provenance. See :meth:`Registry.info`."""
-    return default_registry().info(name)
+    return default_registry().info(name, load=load)
 
 
 def refresh() -> None:
@@ -112,3 +137,28 @@ def prefer(name: str, distribution: str) -> None:
 def plugin_report() -> PluginReport:
     """Plugin distributions found, their names, failures and conflicts, and the controls in force."""
     return default_registry().plugin_report()
+
+
+@overload
+def register_preset(name: str, preset: None = None, *, override: bool = False) -> Callable[[_F], _F]: ...
+
+
+@overload
+def register_preset(name: str, preset: _F, *, override: bool = False) -> _F: ...
+
+
+def register_preset(name: str, preset: Preset | None = None, *, override: bool = False) -> Any:
+    """Register a whole-model preset at runtime (also a decorator). See :meth:`Registry.register_preset`.
+
+    A preset is ``preset(model, **options) -> [(rule key, identifier), ...]``; the rules
+    take the same keys as :func:`mlxinit.apply`'s.
+    """
+    return default_registry().register_preset(name, preset, override=override)
+
+
+def available_presets(pattern: str | None = None) -> list[str]:
+    """Names of the presets registered at runtime or declared by installed plugins.
+
+    See :meth:`Registry.available_presets`.
+    """
+    return default_registry().available_presets(pattern)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,36 +16,27 @@ from ._errors import (
     InvalidIdentifierError,
     MlxinitError,
     MlxinitWarning,
-    RegistrationError,
-    UnknownInitializerError,
     UnknownParameterError,
 )
 from ._initializer import Initializer, wrap_callable
 from ._modules import QuantSpec, layout_for, quant_spec, quantize_like, type_names
-from ._names import close_matches, key
+from ._names import close_matches
 
 if TYPE_CHECKING:
     from mlx.nn.layers.base import Module
 
-    from ._registry import Registry
+    from ._registry import Preset, Registry
 
 __all__ = [
     "ApplyReport",
     "ApplyRow",
-    "Preset",
     "UncoveredParametersError",
     "UnmatchedRuleError",
     "apply",
-    "available_presets",
     "param_key",
-    "register_preset",
     "serialize",
 ]
 
-#: A preset turns a model (and options) into rules: ``[(rule key, identifier), ...]``.
-Preset = Callable[..., Sequence[tuple[Any, Any]]]
-
-PRESETS_GROUP = "mlxinit.presets"
 
 
 class UnmatchedRuleError(MlxinitError, LookupError):
@@ -301,85 +291,12 @@ def _describe(ident: Any) -> str:
 
 # ----------------------------------------------------------------------------- presets
 
-_presets: dict[str, tuple[str, Preset]] = {}  # key -> (name, preset)
-_presets_lock = threading.Lock()
-_loaded_presets: dict[str, Any] = {}  # entry-point value -> loaded preset (visibility checked per lookup)
 
+def _resolve_preset(preset: Any, reg: Registry) -> tuple[str, Preset, dict[str, Any]]:
+    """``(name, callable, options)`` of a preset given by name, ``{"name": ..., **options}`` or callable.
 
-def register_preset(name: str, preset: Preset | None = None, *, override: bool = False) -> Any:
-    """Register a whole-model preset at runtime (also a decorator).
-
-    A preset is ``preset(model, **options) -> [(rule key, identifier), ...]``; the rules
-    take the same keys as :func:`apply`'s. Installed packages add presets through the
-    ``mlxinit.presets`` entry-point group (``name = "pkg.module:preset"``).
-
-    Raises:
-        RegistrationError: the name is taken (without ``override=True``) or ``preset`` is not callable.
+    Names resolve in ``reg`` (runtime presets, then installed ones under its controls).
     """
-    if preset is None:
-
-        def decorator(f: Preset) -> Preset:
-            register_preset(name, f, override=override)
-            return f
-
-        return decorator
-    if not isinstance(name, str) or not name.strip():
-        raise RegistrationError(f"Preset name: expected a non-empty string, got {name!r}.")
-    if not callable(preset):
-        raise RegistrationError(f"Preset {name!r}: expected a callable, got {preset!r}.")
-    k = key(name)
-    with _presets_lock:
-        if k in _presets and _presets[k][1] is not preset and not override:
-            raise RegistrationError(f"Preset {name!r} is already registered; pass override=True to replace it.")
-        _presets[k] = (name, preset)
-    return preset
-
-
-def _preset_entry_points() -> dict[str, Any]:
-    """Entry points of the ``mlxinit.presets`` group, honouring the plugin controls.
-
-    Each distribution is read on its own (a malformed one is skipped, never breaking the
-    others), as plugin discovery does; ``MLXINIT_DISABLE_PLUGIN_AUTOLOAD``,
-    ``MLXINIT_PLUGINS``, ``MLXINIT_BLOCK`` and :func:`mlxinit.block` apply.
-    """
-    from ._api import default_registry
-    from ._discovery import _csv, _env, _read, _truthy, env_blocked
-    from ._names import dist_key
-
-    env = _env(None)
-    selected = {dist_key(d) for d in _csv(env.get("MLXINIT_PLUGINS"))}
-    if _truthy(env.get("MLXINIT_DISABLE_PLUGIN_AUTOLOAD")) and not selected:
-        return {}
-    import importlib_metadata
-
-    blocked = env_blocked(None) | default_registry()._blocked_now()
-    found: dict[str, Any] = {}
-    seen: set[str] = set()
-    for dist in importlib_metadata.distributions():
-        read = _read(dist)
-        if read is None or PRESETS_GROUP not in read[0]:
-            continue
-        dname = dist_key(read[1])
-        if dname in seen or dname in blocked or (selected and dname not in selected):
-            continue
-        seen.add(dname)
-        try:
-            eps = [ep for ep in dist.entry_points if ep.group == PRESETS_GROUP]
-        except Exception:  # a malformed entry_points.txt breaks only its own presets
-            continue
-        for ep in eps:
-            found.setdefault(key(ep.name), ep)
-    return found
-
-
-def available_presets() -> list[str]:
-    """Names of the presets registered at runtime or declared by installed packages."""
-    names = {n for n, _ in _presets.values()}
-    names |= {ep.name for ep in _preset_entry_points().values()}
-    return sorted(names)
-
-
-def _resolve_preset(preset: Any) -> tuple[str, Preset, dict[str, Any]]:
     options: dict[str, Any] = {}
     if isinstance(preset, Mapping):
         if "name" not in preset or not isinstance(preset["name"], str):
@@ -390,32 +307,8 @@ def _resolve_preset(preset: Any) -> tuple[str, Preset, dict[str, Any]]:
         return getattr(preset, "__name__", "preset"), preset, options
     if not isinstance(preset, str):
         raise InvalidIdentifierError(f"preset: expected a name, a mapping or a callable, got {preset!r}.")
-    k = key(preset)
-    hit = _presets.get(k)
-    if hit is not None:
-        return hit[0], hit[1], options
-    eps = _preset_entry_points()
-    ep = eps.get(k)
-    if ep is None:
-        names = sorted({n for n, _ in _presets.values()} | {e.name for e in eps.values()})
-        near = close_matches(preset, names)
-        raise UnknownInitializerError(
-            preset, near, [] if near else names, hint="(a preset name; see mlxinit.available_presets())"
-        )
-    try:
-        fn = _loaded_presets.get(ep.value) or _loaded_presets.setdefault(ep.value, ep.load())
-    except Exception as e:
-        from ._errors import PluginError
-
-        dist = getattr(ep, "dist", None)
-        raise PluginError(
-            f"Preset {preset!r} could not be loaded from {ep.value}: {type(e).__name__}: {e}",
-            distribution=dist.metadata["Name"] if dist is not None else None,
-            plugin=ep.value,
-        ) from e
-    if not callable(fn):
-        raise RegistrationError(f"Preset {preset!r} ({ep.value}) is {fn!r}, not a callable.")
-    return ep.name, fn, options
+    fn = reg.get_preset(preset)
+    return reg.preset_info(preset, load=False).name, fn, options
 
 
 # ----------------------------------------------------------------------------- apply
@@ -566,6 +459,7 @@ def apply(
     from mlx.nn.layers.base import Module as _Module
     from mlx.utils import tree_unflatten
 
+    from . import _registry
     from ._api import default_registry
     from ._recipe import Recipe
 
@@ -573,6 +467,8 @@ def apply(
         raise InvalidIdentifierError(
             f"apply(model): expected an mlx.nn.Module, got {type(model).__name__} ({model!r:.60})."
         )
+    if registry is not None and not isinstance(registry, _registry.Registry):
+        raise InvalidIdentifierError(f"apply(registry=...): expected an mlxinit.Registry or None, got {registry!r}.")
     reg = registry or default_registry()
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
@@ -586,7 +482,7 @@ def apply(
     preset_rules: list[_Rule] = []
     preset_name = None
     if preset is not None:
-        preset_name, fn, options = _resolve_preset(preset)
+        preset_name, fn, options = _resolve_preset(preset, reg)
         try:
             produced = fn(model, **options)
         except MlxinitError:

@@ -1,4 +1,4 @@
-"""The ``mlxinit`` command line: list, info, plugins, sample, check.
+"""The ``mlxinit`` command line: list, info, plugins, presets, sample, check.
 
 Run as ``mlxinit COMMAND`` (console script) or ``python -m mlxinit COMMAND``. This module
 is imported only by those two entry points, never by ``import mlxinit``.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 from ._text import description, param_docs, plain, split_default
 
 if TYPE_CHECKING:
-    from ._registry import InitializerInfo
+    from ._records import InitializerInfo, PresetInfo
 
 __all__ = ["main"]
 
@@ -148,7 +148,7 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``mlxinit`` argument parser with its five commands."""
+    """The ``mlxinit`` argument parser with its six commands."""
     parser = _Parser(
         prog=PROG,
         description="Named weight initializers for MLX: look them up, sample them, check plugins.",
@@ -162,9 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         help="list initializer names with a one-line summary and their source",
         description="List initializer names, their one-line summary and where each comes from. "
-        "PATTERN is a shell-style pattern ('he_*'); without wildcards it matches substrings.",
+        "PATTERN is a shell-style pattern ('he_*'); without wildcards it names a namespace or "
+        "distribution ('torch', 'mlxinit-compat', 'mlxinit') or else matches substrings.",
     )
-    p.add_argument("pattern", nargs="?", metavar="PATTERN", help="filter names, e.g. 'he_*' or 'uniform'")
+    p.add_argument(
+        "pattern", nargs="?", metavar="PATTERN", help="filter names, e.g. 'he_*', 'uniform' or a namespace ('torch')"
+    )
     p.add_argument(
         "--source",
         choices=("builtin", "plugin", "runtime"),
@@ -175,11 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "info",
-        help="describe one initializer: aliases, parameters, formula, fans, provenance",
+        help="describe one initializer (or preset): aliases, parameters, formula, fans, provenance",
         description="Describe an initializer: canonical name, aliases, parameters and defaults, "
-        "summary or formula, the fan rule and where it comes from.",
+        "summary or formula, the fan rule and where it comes from. A plugin's module is imported "
+        "to read them. NAME may also be a whole-model preset: its options and summary.",
     )
-    p.add_argument("name", metavar="NAME", help="an initializer name, alias or 'dist:name'")
+    p.add_argument("name", metavar="NAME", help="an initializer name, alias or 'dist:name', or a preset name")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
 
@@ -191,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser(
+        "presets",
+        help="list whole-model presets with a one-line summary and their source",
+        description="List the presets mlxinit.apply(model, preset=NAME) accepts: registered at runtime "
+        "or declared by installed plugins (the mlxinit.presets entry-point group), under the same "
+        "MLXINIT_* controls as initializers. 'mlxinit info NAME' shows a preset's options.",
+    )
+    p.add_argument("pattern", nargs="?", metavar="PATTERN", help="filter names, e.g. 'gpt*'")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_presets)
 
     p = sub.add_parser(
         "sample",
@@ -248,14 +263,18 @@ def cmd_list(args: argparse.Namespace, style: Style) -> int:
     import mlxinit
 
     pattern = args.pattern
+    namespace = None
     if pattern is not None and not any(c in pattern for c in "*?["):
-        pattern = f"*{pattern}*"
+        if pattern.strip() and mlxinit.available(namespace=pattern):
+            namespace, pattern = pattern, None  # a namespace or distribution: its names
+        else:
+            pattern = f"*{pattern}*"
     rows = []
-    for listed in mlxinit.available(pattern):
+    for listed in mlxinit.available(pattern, namespace=namespace):
         try:
-            infos = [(listed, mlxinit.info(listed))]
+            infos = [(listed, mlxinit.info(listed, load=False))]
         except mlxinit.InitializerConflictError as e:  # a plain name several plugins claim
-            infos = [(q, mlxinit.info(q)) for _, _, q in sorted(e.providers, key=lambda p: p[2])]
+            infos = [(q, mlxinit.info(q, load=False)) for _, _, q in sorted(e.providers, key=lambda p: p[2])]
         for name, info in infos:
             kind = _source_kind(info.source)
             if args.source and kind != args.source:
@@ -321,7 +340,13 @@ def _param_lines(params: Sequence[Any], doc: str | None) -> list[str]:
 def cmd_info(args: argparse.Namespace, style: Style) -> int:
     import mlxinit
 
-    info = mlxinit.info(args.name)
+    try:
+        info = mlxinit.info(args.name)
+    except mlxinit.UnknownInitializerError as unknown:
+        try:  # not an initializer: maybe a whole-model preset
+            return _preset_info(args, style)
+        except mlxinit.UnknownPresetError:
+            raise unknown from None
     kind = _source_kind(info.source)
     docs = param_docs(info.doc)
     params = None if info.params is None else [
@@ -332,6 +357,7 @@ def cmd_info(args: argparse.Namespace, style: Style) -> int:
     if args.json:
         _json(
             {
+                "kind": "initializer",
                 "name": info.name,
                 "aliases": list(info.aliases),
                 "qualified_names": list(info.qualified_names),
@@ -374,6 +400,98 @@ def cmd_info(args: argparse.Namespace, style: Style) -> int:
     return 0
 
 
+def _preset_info(args: argparse.Namespace, style: Style) -> int:
+    """``mlxinit info NAME`` for a whole-model preset: its options, summary and provenance."""
+    import mlxinit
+
+    info = mlxinit.default_registry().preset_info(args.name)
+    docs = param_docs(info.doc)
+    options = [
+        {"name": p.name, "default": None if p.required else p.default, "required": p.required,
+         "annotation": p.annotation, "description": docs.get(p.name)}
+        for p in info.options or ()
+    ]
+    if args.json:
+        _json(
+            {
+                "kind": "preset",
+                "name": info.name,
+                "source": _source_kind(info.source),
+                "origin": info.source,
+                "distribution": info.distribution,
+                "version": info.version,
+                "target": info.target,
+                "summary": plain(info.summary) or None,
+                "description": _describe(info.doc) or None,
+                "options": options,
+            }
+        )
+        return 0
+    key = style.bold
+    where = f"{info.distribution} {info.version or ''}".rstrip() if info.distribution else "-"
+    lines = [
+        f"{key('preset:')}       {style.green(info.name)}",
+        f"{key('source:')}       {_source_kind(info.source)}",
+        f"{key('distribution:')} {where}",
+        f"{key('target:')}       {info.target or '-'}",
+        f"{key('usage:')}        mlxinit.apply(model, preset={{'name': {info.name!r}, ...options}})",
+    ]
+    if not info.options:
+        lines.append(f"{key('options:')}      none")
+    else:
+        lines.append(key("options:"))
+        lines += _param_lines(info.options, info.doc)
+    description = _describe(info.doc)
+    if description:
+        lines.append("")
+        lines += description.splitlines()
+    _emit(lines)
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace, style: Style) -> int:
+    import mlxinit
+
+    pattern = args.pattern
+    if pattern is not None and not any(c in pattern for c in "*?["):
+        pattern = f"*{pattern}*"
+    rows: list[dict[str, Any]] = []
+    for name in mlxinit.available_presets(pattern):
+        try:
+            info: PresetInfo | None = mlxinit.default_registry().preset_info(name)
+            problem = None
+        except mlxinit.MlxinitError as e:  # a preset that fails to load (or a conflict) is listed with why
+            info, problem = None, " ".join(str(e).split())
+        rows.append(
+            {
+                "name": name,
+                "source": _source_kind(info.source) if info else None,
+                "distribution": info.distribution if info else None,
+                "version": info.version if info else None,
+                "summary": (plain(info.summary) or None) if info else None,
+                "options": [p.name for p in (info.options or ())] if info else None,
+                "error": problem,
+            }
+        )
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        what = f" matching {args.pattern!r}" if args.pattern else ""
+        raise CliError(
+            f"mlxinit presets: no preset{what}. Presets come from mlxinit.register_preset() or installed "
+            "plugins (e.g. mlxinit-compat); see 'mlxinit plugins'."
+        )
+    table: list[list[str]] = []
+    for r in rows:
+        source = "-" if r["source"] is None else r["source"]
+        if source == "plugin":
+            source = f"plugin ({r['distribution']})"
+        table.append([r["name"], source, r["summary"] or (f"(failed: {r['error']})" if r["error"] else "")])
+    _emit(style.table(("NAME", "SOURCE", "SUMMARY"), table))
+    return 0
+
+
 def cmd_plugins(args: argparse.Namespace, style: Style) -> int:
     import mlxinit
 
@@ -389,6 +507,7 @@ def cmd_plugins(args: argparse.Namespace, style: Style) -> int:
                         "distribution": p.distribution,
                         "version": p.version,
                         "names": list(p.names),
+                        "presets": list(p.presets),
                         "entry_points": list(p.entry_points),
                         "blocked": p.blocked,
                         "reserved": list(p.reserved),
@@ -419,6 +538,8 @@ def cmd_plugins(args: argparse.Namespace, style: Style) -> int:
         lines.append(head)
         if p.names:
             lines.append(f"  names: {', '.join(p.names)}")
+        if p.presets:
+            lines.append(f"  presets: {', '.join(p.presets)}")
         if p.reserved:
             lines.append(f"  reserved (the built-in keeps them): {', '.join(p.reserved)}")
         lines += [f"  {style.red('failed:')} {f.where}: {f.reason}" for f in p.failures]

@@ -1,15 +1,19 @@
 """Plugin discovery: entry points and pluggy hooks, read once and on demand.
 
-Nothing here runs at ``import mlxinit``; the registry calls :func:`discover` on the
-first lookup that needs plugins, and :func:`register_builtins` when it is created.
+Nothing here runs at ``import mlxinit``. The registry calls :func:`builtin_plugins` when
+it is created (the built-in plugin module is imported and registered directly, no package
+metadata is read) and :func:`discover` on the first lookup that needs installed plugins.
 
-Two entry-point groups are read:
+Three entry-point groups are read, in one scan:
 
 * ``mlxinit.initializers``: ``name = "package.module:factory"``. Only the metadata is
   read at discovery; the module is imported by the first ``get()`` of that name.
+* ``mlxinit.presets``: ``name = "package.module:preset"``, whole-model presets, as lazy.
 * ``mlxinit.plugins``: ``name = "package.module"`` (or ``module:object``) holding pluggy
   hook implementations marked with ``mlxinit.hookimpl``. The module is imported at
-  discovery and its ``mlxinit_register_initializers`` hook is called once.
+  discovery, registered in the plugin manager and its ``mlxinit_register_initializers``
+  hook is called once. mlxinit's own distribution declares its built-in plugin here; that
+  module is registered by the registry already, so discovery does not load it again.
 
 Every failure (unreadable metadata, a malformed entry point, an import error, a hook
 rejected by pluggy or raising) is recorded on the distribution's provider and shows in
@@ -19,53 +23,49 @@ rejected by pluggy or raising) is recorded on the distribution's provider and sh
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _names
+from ._catalog import PluginSet
+from ._entries import (
+    BUILTIN,
+    ENTRY_POINT,
+    HOOK,
+    RESERVED_DISTRIBUTIONS,
+    Entry,
+    PresetEntry,
+    Provider,
+    check_name,
+    check_namespace,
+    own_keys,
+    split_qualified,
+)
 from ._errors import PluginError, RegistrationError
-from ._registry import ENTRY_POINT, HOOK, Registrar, _Entry, _Provider, _split_qualified
-
-if TYPE_CHECKING:
-    from ._registry import Registry
 
 __all__ = [
+    "BUILTIN_PLUGIN",
     "INITIALIZERS_GROUP",
     "PLUGINS_GROUP",
-    "DiscoveryResult",
-    "check_namespace",
+    "PRESETS_GROUP",
+    "DistributionSource",
+    "builtin_plugins",
     "discover",
     "env_blocked",
     "env_preferences",
-    "register_builtins",
 ]
 
 INITIALIZERS_GROUP = "mlxinit.initializers"
 PLUGINS_GROUP = "mlxinit.plugins"
-_GROUPS = (INITIALIZERS_GROUP, PLUGINS_GROUP)
-_HOOKS = ("mlxinit_register_initializers", "mlxinit_resolve_initializer")
+PRESETS_GROUP = "mlxinit.presets"
+_GROUPS = (INITIALIZERS_GROUP, PLUGINS_GROUP, PRESETS_GROUP)
+
+#: The name mlxinit's built-in plugin module is registered under in the plugin manager:
+#: ``<distribution>:<entry point name>``, as its ``mlxinit.plugins`` entry point
+#: ``builtin = "mlxinit_builtin"`` in mlxinit's own metadata would be.
+BUILTIN_PLUGIN = "mlxinit:builtin"
 
 DistributionSource = Callable[[], Iterable[Any]]
-
-#: A namespace is spelled like a distribution name (PEP 508).
-_NAMESPACE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-
-
-@dataclass
-class DiscoveryResult:
-    """What one scan found, installed into the registry in one swap."""
-
-    providers: list[_Provider] = field(default_factory=list)
-    entries: list[_Entry] = field(default_factory=list)
-    resolvers: list[tuple[_Provider, Callable[..., Any]]] = field(default_factory=list)
-    plugin_manager: Any = None
-    autoload: bool = True
-    selected: tuple[str, ...] | None = None
-    blocked: frozenset[str] = frozenset()
-    preferences: dict[str, str] = field(default_factory=dict)
-    scanned: bool = False
 
 
 def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -95,133 +95,38 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def check_namespace(namespace: str, provider: _Provider) -> str:
-    """Validate a plugin-declared namespace (``"acme"`` in ``"acme:scaled_normal"``)."""
-    if not _NAMESPACE.match(namespace):
-        raise RegistrationError(
-            f"Namespace {namespace!r} of {provider.name}: expected letters, digits, '-', '_' or '.', "
-            "like a distribution name."
-        )
-    if _names.dist_key(namespace) == "mlxinit":
-        raise RegistrationError(
-            f"Namespace 'mlxinit' is reserved for the built-in initializers; {provider.name} cannot use it."
-        )
-    return namespace
+def builtin_plugins() -> PluginSet:
+    """The built-in initializers, registered through the plugin manager like any plugin.
 
-
-def _plugin_manager() -> Any:
-    import pluggy
-
-    from . import hookspecs
-
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    pm.add_hookspecs(hookspecs)
-    return pm
-
-
-def _call_impl(impl: Any, **kwargs: Any) -> Any:
-    return impl.function(**{a: kwargs[a] for a in impl.argnames})
-
-
-def _impls(pm: Any, hook: str, plugin: Any) -> list[Any]:
-    return [i for i in getattr(pm.hook, hook).get_hookimpls() if i.plugin is plugin]
-
-
-def _admit(pm: Any, plugin: Any, name: str) -> None:
-    """Register ``plugin`` with pluggy, which checks its hook names and signatures.
+    The plugin module ``mlxinit_builtin`` is imported and registered directly (no package
+    metadata is read, so this works in frozen applications too); its
+    ``mlxinit_register_initializers`` hook is called through the manager.
 
     Raises:
-        pluggy.PluginValidationError: a wrong signature or an unknown hook name.
-        ValueError: the plugin provides no hook implementation at all, or a wrapper.
-    """
-    pm.register(plugin, name=name)
-    try:
-        pm.check_pending()
-        impls = [i for h in _HOOKS for i in _impls(pm, h, plugin)]
-        wrappers = [i for i in impls if i.hookwrapper or i.wrapper]
-        if wrappers:
-            raise ValueError(
-                f"{wrappers[0].function.__name__} is a hook wrapper; mlxinit hooks take plain implementations."
-            )
-        if not impls:
-            unmarked = sorted(
-                a for a in dir(plugin) if a.startswith("mlxinit_") and callable(getattr(plugin, a, None))
-            )
-            if unmarked:
-                raise ValueError(
-                    f"{', '.join(unmarked)} not marked with @mlxinit.hookimpl, so pluggy ignores it."
-                )
-            raise ValueError("no hook implementation marked with @mlxinit.hookimpl.")
-    except Exception:
-        pm.unregister(plugin)
-        raise
-
-
-def _bind_resolver(impl: Any) -> Callable[..., Any]:
-    def resolve(name: str) -> Any:
-        return _call_impl(impl, name=name)
-
-    return resolve
-
-
-def register_builtins(registry: Registry, provider: _Provider) -> None:
-    """Register the built-in initializers through their ``mlxinit_register_initializers`` hook.
-
-    The built-in plugin is imported explicitly (no package metadata is read), so it works
-    in frozen applications too.
+        PluginError: the built-in plugin failed (a bug in mlxinit).
     """
     import mlxinit_builtin
 
-    pm = _plugin_manager()
-    _admit(pm, mlxinit_builtin, "mlxinit.builtin")
+    from ._hooks import admit, plugin_manager, register_initializers
+    from ._version import version
 
-    def sink(name: str, factory: Callable[..., Any], aliases: tuple[str, ...]) -> None:
-        registry._add_builtin(name, factory, aliases)
-
-    registrar = Registrar(sink, provider.name)
-    for impl in _impls(pm, "mlxinit_register_initializers", mlxinit_builtin):
-        _call_impl(impl, registry=registrar)
-
-
-class _Collector:
-    """Collects one plugin's registrations; they count only if its hook returns normally."""
-
-    def __init__(self, registry: Registry, provider: _Provider, taken: set[str]) -> None:
-        self.registry = registry
-        self.provider = provider
-        self.taken = taken
-        self.entries: list[_Entry] = []
-
-    def __call__(self, name: str, factory: Callable[..., Any], aliases: tuple[str, ...]) -> None:
-        if not isinstance(name, str):
-            raise RegistrationError(f"Initializer name: expected a string, got {name!r}.")
-        ns, plain = _split_qualified(name)
-        if ns is not None:
-            check_namespace(ns, self.provider)
-        entry = self.registry._make_entry(plain, factory, aliases, self.provider, HOOK, namespace=ns)
-        entry.target = entry.target or repr(factory)
-        own = own_keys(entry)
-        clash = own & self.taken
-        if clash:
-            raise RegistrationError(
-                f"{self.provider.name} registers {name!r} twice (or with a name or alias it already declared)."
-            )
-        self.taken |= own
-        self.entries.append(entry)
+    provider = Provider("mlxinit", "builtin", version_of=version)
+    pm = plugin_manager()
+    admit(pm, mlxinit_builtin, BUILTIN_PLUGIN)
+    entries, error = register_initializers(pm, mlxinit_builtin, provider, BUILTIN, set())
+    if error is not None:
+        raise PluginError(
+            f"The built-in initializers failed to register: {type(error).__name__}: {error}",
+            distribution="mlxinit",
+            plugin=BUILTIN_PLUGIN,
+        ) from error
+    keys = [_names.key(n) for e in entries for n in (e.name, *e.aliases)]
+    if len(keys) != len(set(keys)):
+        raise RegistrationError("A built-in name is registered twice.")
+    return PluginSet(providers=[provider], entries=entries, pm=pm)
 
 
-def own_keys(entry: _Entry) -> set[str]:
-    """The keys of an entry's name and aliases within its namespace.
-
-    A distribution claims each (namespace, name) once; it may offer one name under two
-    namespaces of its own (``keras:he_normal`` and ``jax:he_normal``), which then makes
-    the distribution-qualified and plain names ambiguous (a conflict naming both).
-    """
-    ns = entry.namespace or ""
-    return {f"{ns}:{_names.key(n)}" for n in (entry.name, *entry.aliases)}
-
-
-def _parse_entry_points(text: str, prov: _Provider) -> list[Any]:
+def _parse_entry_points(text: str, prov: Provider) -> list[Any]:
     """Read ``entry_points.txt`` line by line, keeping the well-formed lines.
 
     Used only when importlib-metadata refuses the whole file because of one bad line.
@@ -250,7 +155,7 @@ def _parse_entry_points(text: str, prov: _Provider) -> list[Any]:
     return eps
 
 
-def _entry_points(dist: Any, text: str, prov: _Provider) -> list[Any]:
+def _entry_points(dist: Any, text: str, prov: Provider) -> list[Any]:
     try:
         eps = list(dist.entry_points)
     except Exception:
@@ -314,34 +219,55 @@ def _read(dist: Any) -> tuple[str, str, str | None] | None:
     return text, name, version if isinstance(version, str) else None
 
 
+def _preset_name_error(name: str) -> str | None:
+    if not name.strip():
+        return "expected a non-empty preset name"
+    if ":" in name:
+        return f"preset name {name!r}: expected a name without ':' (the distribution qualifies it)"
+    return None
+
+
 def discover(
-    registry: Registry,
+    local: PluginSet,
+    blocked: frozenset[str],
+    reserved: frozenset[str],
     environ: Mapping[str, str] | None,
     distributions: DistributionSource | None,
-) -> DiscoveryResult:
+) -> PluginSet:
     """Scan installed distributions for mlxinit entry points, once.
 
     Only distributions whose ``entry_points.txt`` mentions an ``mlxinit.`` group are
     parsed; a distribution seen twice on ``sys.path`` counts once (the first wins, as
     for imports). Every failure is recorded on its provider, never raised.
     The ``MLXINIT_*`` controls are read here, once per scan.
+
+    Args:
+        local: the plugins the registry registered itself (the built-ins); their modules
+            are registered in the new plugin manager too, and never loaded again.
+        blocked: distributions :meth:`mlxinit.Registry.block` hides: their hook modules
+            are blocked in the plugin manager, so they are not imported.
+        reserved: keys of reserved names (plain claims on them are noted and warned about).
+        environ: where to read the ``MLXINIT_*`` controls.
+        distributions: what to scan; ``importlib_metadata.distributions`` by default.
     """
     env = _env(environ)
-    result = DiscoveryResult()
-    result.autoload = not _truthy(env.get("MLXINIT_DISABLE_PLUGIN_AUTOLOAD"))
+    autoload = not _truthy(env.get("MLXINIT_DISABLE_PLUGIN_AUTOLOAD"))
     selected = list(dict.fromkeys(_names.dist_key(d) for d in _csv(env.get("MLXINIT_PLUGINS"))))
-    result.selected = tuple(selected) if selected else None
-    result.blocked = frozenset(env_blocked(environ) - {"mlxinit"})
-    result.preferences = env_preferences(environ)
-    if not result.autoload and not selected:
-        return result
-    blocked_now = registry._blocked | result.blocked
+    controls: dict[str, Any] = {
+        "autoload": autoload,
+        "selected": tuple(selected) if selected else None,
+        "env_blocked": frozenset(env_blocked(environ) - RESERVED_DISTRIBUTIONS),
+        "env_preferences": env_preferences(environ),
+        "reserved": reserved,
+    }
+    if not autoload and not selected:
+        return PluginSet(**controls)
+    blocked_now = blocked | controls["env_blocked"]
     if distributions is None:
         import importlib_metadata
 
         distributions = importlib_metadata.distributions
-    result.scanned = True
-    pm = None
+    found = _Found(local)
     seen: set[str] = set()
     for dist in distributions():
         read = _read(dist)
@@ -349,95 +275,156 @@ def discover(
             continue
         text, name, version = read
         dkey = _names.dist_key(name)
-        if dkey in seen or dkey == "mlxinit":
+        if dkey in seen:
             continue
         seen.add(dkey)
+        if dkey in RESERVED_DISTRIBUTIONS:
+            # The registry registers a reserved distribution's plugin modules itself, under
+            # the names their entry points give (mlxinit's `builtin = "mlxinit_builtin"` is
+            # BUILTIN_PLUGIN): nothing to load here, only the version to note.
+            own = local.providers.get(dkey)
+            if own is not None and version:
+                own.version = version
+            continue
         if selected and dkey not in selected:
             continue
-        prov = _Provider(name, "plugin", version)
-        eps = _entry_points(dist, text, prov)
-        if not eps and not prov.failures:
-            continue  # only other mlxinit groups (presets, …): not an initializer plugin
-        result.providers.append(prov)
-        taken: set[str] = set()
-        for ep in eps:
-            if ep.group != INITIALIZERS_GROUP:
-                continue
-            where = f"entry point {ep.name} = {ep.value}"
-            try:
-                ns, plain = _split_qualified(ep.name)
-                if ns is not None:
-                    check_namespace(ns, prov)
-                registry._check_name(plain)
-                _check_value(ep, need_attr=True)
-            except RegistrationError as e:
-                prov.fail(where, str(e), e, stage="metadata")
-                continue
-            entry = _Entry(plain, prov, ENTRY_POINT, ep=ep, target=ep.value, namespace=ns)
-            keys = own_keys(entry)
-            if keys & taken:
-                prov.fail(where, f"declares {plain!r} twice", None, stage="metadata")
-                continue
-            taken |= keys
-            result.entries.append(entry)
-        hook_eps = [ep for ep in eps if ep.group == PLUGINS_GROUP]
-        if not hook_eps:
-            continue
-        if dkey in blocked_now:
-            prov.hooks_skipped = True  # a blocked plugin's code is never imported
-            continue
-        if pm is None:
-            pm = _plugin_manager()
-        for ep in hook_eps:
-            _load_hook_plugin(registry, pm, prov, ep, taken, result)
-    for missing in (s for s in selected if s not in seen and s != "mlxinit"):
-        prov = _Provider(missing, "plugin", None)
+        found.distribution(dist, text, name, version, blocked=dkey in blocked_now)
+    for missing in (s for s in selected if s not in seen and s not in RESERVED_DISTRIBUTIONS):
+        prov = Provider(missing, "plugin", None)
         prov.fail("MLXINIT_PLUGINS", f"{missing!r} is selected but no installed distribution has that name",
                   stage="selection")
-        result.providers.append(prov)
-    result.plugin_manager = pm
-    return result
+        found.providers.append(prov)
+    return PluginSet(
+        providers=found.providers,
+        entries=found.entries,
+        presets=found.presets,
+        resolvers=found.resolvers,
+        pm=found.pm,
+        scanned=True,
+        **controls,
+    )
 
 
-def _load_hook_plugin(
-    registry: Registry, pm: Any, prov: _Provider, ep: Any, taken: set[str], result: DiscoveryResult
-) -> None:
-    """Import one ``mlxinit.plugins`` entry point, validate it and call its register hook."""
-    where = f"plugin {ep.name} = {ep.value}"
-    who = f"plugin {ep.name!r} ({ep.value}) of distribution {prov.name} {prov.version or ''}".rstrip()
-    try:
-        _check_value(ep, need_attr=False)
-    except RegistrationError as e:
-        prov.fail(where, str(e), e, stage="metadata")
-        return
-    try:
-        plugin = ep.load()
-    except Exception as e:
-        prov.fail(where, f"import failed: {type(e).__name__}: {e}", e, stage="plugin")
-        return
-    try:
-        _admit(pm, plugin, f"{prov.name}:{ep.name}")
-    except Exception as e:
-        detail = " ".join(str(e).split())
-        err = PluginError(
-            f"Rejected {who}: {detail}", distribution=prov.name, version=prov.version, plugin=ep.value
-        )
-        err.__cause__ = e
-        prov.fail(where, f"rejected: {detail}", err, stage="plugin")
-        return
-    collector = _Collector(registry, prov, set(taken))
-    registrar = Registrar(collector, prov.name)
-    try:
-        for impl in _impls(pm, "mlxinit_register_initializers", plugin):
-            _call_impl(impl, registry=registrar)
-    except Exception as e:
-        prov.fail(where, f"mlxinit_register_initializers raised {type(e).__name__}: {e}", e, stage="plugin")
-        for entry in collector.entries:  # names it got to register fail with the hook's error
-            entry.error = e
-            entry.factory = None
-            result.entries.append(entry)
-    else:
-        result.entries.extend(collector.entries)
-    taken |= collector.taken
-    for impl in _impls(pm, "mlxinit_resolve_initializer", plugin):
-        result.resolvers.append((prov, _bind_resolver(impl)))
+class _Found:
+    """What one scan finds, distribution by distribution."""
+
+    def __init__(self, local: PluginSet) -> None:
+        self.local = local
+        self.providers: list[Provider] = []
+        self.entries: list[Entry] = []
+        self.presets: list[PresetEntry] = []
+        self.resolvers: list[Any] = []
+        self.pm: Any = None
+
+    def manager(self) -> Any:
+        """The plugin manager of this discovery, holding the registry's own plugins too."""
+        if self.pm is None:
+            from ._hooks import plugin_manager
+
+            self.pm = plugin_manager()
+            if self.local.pm is not None:
+                for name, plugin in self.local.pm.list_name_plugin():
+                    if plugin is not None:
+                        self.pm.register(plugin, name=name)
+        return self.pm
+
+    def distribution(self, dist: Any, text: str, name: str, version: str | None, *, blocked: bool) -> None:
+        prov = Provider(name, "plugin", version)
+        eps = _entry_points(dist, text, prov)
+        if not eps and not prov.failures:
+            return
+        self.providers.append(prov)
+        taken: set[str] = set()
+        for ep in eps:
+            if ep.group == INITIALIZERS_GROUP:
+                self._initializer(prov, ep, taken)
+        preset_keys: set[str] = set()
+        for ep in eps:
+            if ep.group == PRESETS_GROUP:
+                self._preset(prov, ep, preset_keys)
+        hook_eps = [ep for ep in eps if ep.group == PLUGINS_GROUP]
+        if not hook_eps:
+            return
+        pm = self.manager()
+        from ._hooks import plugin_name
+
+        if blocked:
+            prov.hooks_skipped = True  # a blocked plugin's code is never imported
+            for ep in hook_eps:
+                pm.set_blocked(plugin_name(prov.name, ep.name))
+            return
+        for ep in hook_eps:
+            self._hook_plugin(pm, prov, ep, taken)
+
+    def _initializer(self, prov: Provider, ep: Any, taken: set[str]) -> None:
+        where = f"entry point {ep.name} = {ep.value}"
+        try:
+            ns, plain = split_qualified(ep.name)
+            if ns is not None:
+                check_namespace(ns, prov)
+            check_name(plain)
+            _check_value(ep, need_attr=True)
+        except RegistrationError as e:
+            prov.fail(where, str(e), e, stage="metadata")
+            return
+        entry = Entry(plain, prov, ENTRY_POINT, ep=ep, target=ep.value, namespace=ns)
+        keys = own_keys(entry)
+        if keys & taken:
+            prov.fail(where, f"declares {plain!r} twice", None, stage="metadata")
+            return
+        taken |= keys
+        self.entries.append(entry)
+
+    def _preset(self, prov: Provider, ep: Any, taken: set[str]) -> None:
+        where = f"preset {ep.name} = {ep.value}"
+        problem = _preset_name_error(ep.name)
+        if problem is None:
+            try:
+                _check_value(ep, need_attr=True)
+            except RegistrationError as e:
+                problem = str(e)
+        if problem is None and _names.key(ep.name) in taken:
+            problem = f"declares the preset {ep.name!r} twice"
+        if problem is not None:
+            prov.fail(where, problem, stage="metadata")
+            return
+        taken.add(_names.key(ep.name))
+        self.presets.append(PresetEntry(ep.name, prov, ENTRY_POINT, ep=ep, target=ep.value))
+
+    def _hook_plugin(self, pm: Any, prov: Provider, ep: Any, taken: set[str]) -> None:
+        """Import one ``mlxinit.plugins`` entry point, register it and call its register hook."""
+        from ._hooks import RESOLVE, Resolver, admit, implements, plugin_name, register_initializers
+
+        where = f"plugin {ep.name} = {ep.value}"
+        who = f"plugin {ep.name!r} ({ep.value}) of distribution {prov.name} {prov.version or ''}".rstrip()
+        pname = plugin_name(prov.name, ep.name)
+        if pm.is_blocked(pname):
+            return
+        try:
+            _check_value(ep, need_attr=False)
+        except RegistrationError as e:
+            prov.fail(where, str(e), e, stage="metadata")
+            return
+        try:
+            plugin = ep.load()
+        except Exception as e:
+            prov.fail(where, f"import failed: {type(e).__name__}: {e}", e, stage="plugin")
+            return
+        try:
+            admit(pm, plugin, pname)
+        except Exception as e:
+            detail = " ".join(str(e).split())
+            err = PluginError(
+                f"Rejected {who}: {detail}", distribution=prov.name, version=prov.version, plugin=ep.value
+            )
+            err.__cause__ = e
+            prov.fail(where, f"rejected: {detail}", err, stage="plugin")
+            return
+        entries, error = register_initializers(pm, plugin, prov, HOOK, taken)
+        if error is not None:
+            prov.fail(
+                where, f"mlxinit_register_initializers raised {type(error).__name__}: {error}", error, stage="plugin"
+            )
+        self.entries.extend(entries)
+        if implements(pm, RESOLVE, plugin):
+            self.resolvers.append(Resolver(pm, plugin, prov))

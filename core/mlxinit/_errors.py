@@ -24,9 +24,11 @@ __all__ = [
     "PluginError",
     "RegistrationError",
     "ShapeError",
+    "UnknownDistributionError",
     "UnknownInitializerError",
     "UnknownNonlinearityError",
     "UnknownParameterError",
+    "UnknownPresetError",
 ]
 
 
@@ -56,6 +58,9 @@ class UnknownInitializerError(MlxinitError, LookupError):
         available: every name that could have been used, when nothing is close.
     """
 
+    #: what kind of name was not found, for the message
+    what = "initializer"
+
     def __init__(
         self,
         name: str,
@@ -67,7 +72,7 @@ class UnknownInitializerError(MlxinitError, LookupError):
         self.name = name
         self.possibilities = list(possibilities)
         self.available = list(available)
-        msg = f"Unknown initializer {name!r}."
+        msg = f"Unknown {self.what} {name!r}."
         if self.possibilities:
             msg += _did_you_mean(self.possibilities)
         elif self.available:
@@ -80,16 +85,30 @@ class UnknownInitializerError(MlxinitError, LookupError):
         return (type(self), (self.name, self.possibilities, self.available))
 
 
+class UnknownPresetError(UnknownInitializerError):
+    """No whole-model preset is registered under the requested name.
+
+    A subclass of :class:`UnknownInitializerError` (the same attributes), so handlers of
+    unknown names catch it too.
+    """
+
+    what = "preset"
+
+
 class InitializerConflictError(MlxinitError, LookupError):
     """Two or more plugin distributions claim one plain name.
 
     Attributes:
         name: the plain name requested.
         providers: ``(distribution, version, qualified_name)`` for each claimant.
+        what: ``"initializer"``, or ``"preset"`` for a preset name.
     """
 
-    def __init__(self, name: str, providers: Sequence[tuple[str, str | None, str]]) -> None:
+    def __init__(
+        self, name: str, providers: Sequence[tuple[str, str | None, str]], *, what: str = "initializer"
+    ) -> None:
         self.name = name
+        self.what = what
         self.providers = list(providers)
         choices = " or ".join(repr(q) for _, _, q in self.providers)
         dists = {d for d, _, _ in self.providers}
@@ -104,9 +123,9 @@ class InitializerConflictError(MlxinitError, LookupError):
             first = self.providers[0][0] if self.providers else "DIST"
             claim = f"is provided by several distributions: {who}"
         advice = f"Use a qualified name ({choices})"
-        if ":" not in name:  # preferences settle plain names only
+        if ":" not in name and what == "initializer":  # preferences settle plain initializer names only
             advice += f", or choose one with mlxinit.prefer({name!r}, {first!r}) or MLXINIT_PREFER={name}={first}"
-        super().__init__(f"Initializer name {name!r} {claim}. {advice}.")
+        super().__init__(f"{what.capitalize()} name {name!r} {claim}. {advice}.")
 
 
 class InvalidParameterError(MlxinitError, ValueError):
@@ -232,6 +251,32 @@ class ShapeError(MlxinitError, ValueError):
 
 class RegistrationError(MlxinitError, ValueError):
     """A registration that would be ambiguous or invalid (a taken name, a bad name)."""
+
+
+class UnknownDistributionError(RegistrationError, LookupError):
+    """A distribution or namespace that no plugin has (e.g. in :func:`mlxinit.prefer`).
+
+    Attributes:
+        name: the distribution or namespace as given.
+        possibilities: close distributions and namespaces ("did you mean"), best first.
+        available: every distribution and namespace known, when nothing is close.
+    """
+
+    def __init__(self, name: str, possibilities: Sequence[str] = (), available: Sequence[str] = ()) -> None:
+        self.name = name
+        self.possibilities = list(possibilities)
+        self.available = list(available)
+        msg = f"Unknown plugin distribution or namespace {name!r}."
+        if self.possibilities:
+            msg += _did_you_mean(self.possibilities)
+        elif self.available:
+            msg += " Known: " + ", ".join(self.available) + "."
+        else:
+            msg += " No plugin distribution is installed (see `mlxinit plugins`)."
+        super().__init__(msg)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.name, self.possibilities, self.available))
 
 
 class UnknownNonlinearityError(MlxinitError, ValueError):

@@ -19,9 +19,11 @@ Hook implementations are called with keyword arguments and may declare any subse
 of a spec's arguments. A plugin whose implementation names an unknown hook or an
 argument the spec does not have, or that marks nothing with :data:`hookimpl`, is
 rejected (a :class:`mlxinit.PluginError` naming the plugin and its distribution, kept
-in :func:`mlxinit.plugin_report`) without affecting other plugins. Each plugin's hook
-is called on its own, so one that raises loses only its own names.
-The built-in initializers register through the very same hook.
+in :func:`mlxinit.plugin_report`) without affecting other plugins; a misspelt hook name
+gets the name it was probably meant to be. Hooks are called through pluggy's plugin
+manager, one plugin at a time, so one that raises loses only its own names.
+The built-in initializers register through the very same hook: they are the plugin
+``builtin = "mlxinit_builtin"`` of mlxinit's own ``mlxinit.plugins`` entry point.
 
 See ``docs/plugins.md`` for the plugin author guide.
 """
@@ -32,17 +34,21 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from ._hookimpl import PROJECT_NAME, hookimpl
+
 if TYPE_CHECKING:
-    from ._registry import Registrar
+    from ._entries import Registrar
 
-__all__ = ["hookimpl", "hookspec", "mlxinit_register_initializers", "mlxinit_resolve_initializer"]
-
-PROJECT_NAME = "mlxinit"
+__all__ = [
+    "PROJECT_NAME",
+    "hookimpl",
+    "hookspec",
+    "mlxinit_register_initializers",
+    "mlxinit_resolve_initializer",
+]
 
 #: Marker for hook specifications (used by mlxinit itself).
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-#: Marker for plugin hook implementations: ``@mlxinit.hookimpl``.
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
@@ -59,12 +65,15 @@ def mlxinit_register_initializers(registry: Registrar) -> None:
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def mlxinit_resolve_initializer(name: str) -> Any:
     """Resolve a name no registered initializer or entry point claims.
 
     Asked only after discovery found nothing for the name, so it never slows down a
     declared name. Use it for families of names (``"scaled_normal_0.5"``).
+
+    Every plugin's resolver is asked (this is not a ``firstresult`` hook): the answers are
+    compared, since two distributions answering the same name is a conflict.
 
     * A plain name asks every plugin's resolver; if two distributions answer, that is an
       :class:`mlxinit.InitializerConflictError` like two declarations of one name

@@ -42,7 +42,8 @@ import importlib_metadata
 
 from ._api import set_default_registry
 from ._errors import MlxinitError
-from ._registry import PluginFailure, Registry
+from ._records import PluginFailure
+from ._registry import Registry
 
 __all__ = [
     "FakeDistribution",
@@ -82,10 +83,10 @@ class FakeDistribution(importlib_metadata.Distribution):
 
 
 def _targets(
-    module_name: str, module: types.ModuleType, items: Mapping[str, Any] | None, need_attr: bool
+    module_name: str, module: types.ModuleType, items: Mapping[str, Any] | None, need_attr: bool, start: int = 0
 ) -> list[str]:
     lines = []
-    for i, (name, target) in enumerate((items or {}).items()):
+    for i, (name, target) in enumerate((items or {}).items(), start):
         if isinstance(target, str):
             value = target
         elif not need_attr and isinstance(target, types.ModuleType) and sys.modules.get(target.__name__) is target:
@@ -104,6 +105,7 @@ def fake_distribution(
     *,
     initializers: Mapping[str, str | Callable[..., Any]] | None = None,
     plugins: Mapping[str, Any] | None = None,
+    presets: Mapping[str, str | Callable[..., Any]] | None = None,
     entry_points_text: str = "",
 ) -> FakeDistribution:
     """Declare a plugin distribution for a test without installing anything.
@@ -116,6 +118,8 @@ def fake_distribution(
             through the usual path).
         plugins: the ``mlxinit.plugins`` group: entry name → ``"module"``, a module, or an
             object carrying ``@mlxinit.hookimpl`` functions.
+        presets: the ``mlxinit.presets`` group: preset name → ``"module:preset"`` or the
+            preset callable itself.
         entry_points_text: raw ``entry_points.txt`` text appended as is (to test malformed
             metadata).
 
@@ -135,9 +139,12 @@ def fake_distribution(
     init_lines = _targets(module_name, module, initializers, need_attr=True)
     if init_lines:
         sections.append("[mlxinit.initializers]\n" + "\n".join(init_lines))
-    plugin_lines = _targets(module_name, module, plugins, need_attr=False)
+    plugin_lines = _targets(module_name, module, plugins, need_attr=False, start=len(init_lines))
     if plugin_lines:
         sections.append("[mlxinit.plugins]\n" + "\n".join(plugin_lines))
+    preset_lines = _targets(module_name, module, presets, need_attr=True, start=len(init_lines) + len(plugin_lines))
+    if preset_lines:
+        sections.append("[mlxinit.presets]\n" + "\n".join(preset_lines))
     if vars(module).keys() - {"__name__", "__doc__", "__package__", "__loader__", "__spec__"}:
         sys.modules[module_name] = module
     if entry_points_text:
@@ -193,11 +200,17 @@ class FakePlugins:
         *,
         initializers: Mapping[str, str | Callable[..., Any]] | None = None,
         plugins: Mapping[str, Any] | None = None,
+        presets: Mapping[str, str | Callable[..., Any]] | None = None,
         entry_points_text: str = "",
     ) -> FakeDistribution:
         """Declare one more distribution (as :func:`fake_distribution`) and refresh the registry."""
         dist = fake_distribution(
-            name, version, initializers=initializers, plugins=plugins, entry_points_text=entry_points_text
+            name,
+            version,
+            initializers=initializers,
+            plugins=plugins,
+            presets=presets,
+            entry_points_text=entry_points_text,
         )
         self.distributions.append(dist)
         self.registry.refresh()

@@ -18,7 +18,7 @@ def test_declared_entry_points_resolve(mlxinit_fake_plugins: FakePlugins) -> Non
         plugins={"acme": "acme_inits.plugin"},
     )
     assert mlxinit.info("scaled_normal").distribution == "acme-inits"
-    assert mlxinit.info("rezero").name == "zero_residual"
+    assert mlxinit.info("rezero").name == "acme:zero_residual"  # as every listing shows it
     w = mlxinit.get("scaled_normal_0.5", dtype=mx.float16)(mx.zeros((64, 64)))
     assert w.dtype == mx.float16
     assert 0.4 < float(mx.std(w.astype(mx.float32))) < 0.6

@@ -1,13 +1,15 @@
 """The built-in mlxinit initializers, registered as a plugin like any other.
 
-The registry imports this module explicitly (no package metadata is involved) and
-calls its :func:`mlxinit_register_initializers` hook.
+It is declared as the ``builtin`` entry point of mlxinit's own ``mlxinit.plugins`` group.
+A registry registers this module in its plugin manager when it is created (importing it
+directly, so no package metadata is read) and calls its
+:func:`mlxinit_register_initializers` hook through the manager; discovery recognises the
+entry point as this module and does not load it twice. It uses mlxinit's public API only.
 """
 
 from __future__ import annotations
 
-from mlxinit._registry import Registrar
-from mlxinit.hookspecs import hookimpl
+from mlxinit import Registrar, hookimpl
 
 from . import initializers as _i
 
