@@ -47,6 +47,21 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+def _weight_shape(module: nn.Module) -> tuple[int, ...]:
+    """The logical shape of a module's weight: a quantized weight's packed last axis unpacked
+    (``scales.shape[-1] * group_size``), as :func:`mlxinit.apply` draws it."""
+    shape = tuple(module["weight"].shape)
+    group_size = getattr(module, "group_size", None)
+    if isinstance(group_size, int) and "scales" in module:
+        return (*shape[:-1], module["scales"].shape[-1] * group_size)
+    return shape
+
+
+def _is_linear(module: Any) -> bool:
+    """An ``nn.Linear`` or its quantized form (``nn.QuantizedLinear``, which is not a subclass)."""
+    return isinstance(module, (nn.Linear, nn.QuantizedLinear)) and "weight" in module
+
+
 def _norm_rules() -> Rules:
     rules: Rules = []
     for cls in _NORMS:
@@ -101,12 +116,13 @@ def torch_default(model: nn.Module) -> Rules:
 
     ``Linear``/``Conv*`` weight and bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (weight:
     ``kaiming_uniform_(a=sqrt(5))``); ``Embedding``: N(0, 1); norms: weight 1, bias 0.
-    Fans are those PyTorch computes for the same layer (MLX layout handled).
+    Fans are those PyTorch computes for the same layer (MLX layout handled; a quantized
+    ``Linear`` at its logical shape).
     """
     rules: Rules = [((nn.Embedding, "weight"), "normal"), *_norm_rules()]
     for path, module in model.named_modules():
-        if isinstance(module, (nn.Linear, *_CONVS, *_CONV_T)) and "weight" in module:
-            fan_in, fan_out = compute_fans(module["weight"].shape, "torch-default")
+        if (_is_linear(module) or isinstance(module, (*_CONVS, *_CONV_T))) and "weight" in module:
+            fan_in, fan_out = compute_fans(_weight_shape(module), "torch-default")
             # PyTorch's transposed convs store (in, out/groups, *k) and take dim 1 as fan_in.
             fan = fan_out if isinstance(module, _CONV_T) else fan_in
             rules.append((_join(path, "weight"), {"name": "torch:linear_default", "fan_in": fan}))
@@ -309,8 +325,8 @@ def mamba(
         if "dt_bias" in mixer:  # Mamba-2
             rules.append((_join(path, "dt_bias"), dt))
         dt_proj = getattr(mixer, "dt_proj", None)
-        if isinstance(dt_proj, nn.Linear):
-            s = scale / math.sqrt(dt_proj.weight.shape[-1])  # time_step_rank
+        if _is_linear(dt_proj):
+            s = scale / math.sqrt(_weight_shape(dt_proj)[-1])  # time_step_rank
             weight = {"name": "uniform", "low": -s, "high": s}
             if scheme == "constant":
                 weight = {"name": "constant", "value": s}
@@ -319,9 +335,9 @@ def mamba(
         if isinstance(conv, nn.Module) and "weight" in conv:
             rules.append((_join(path, "conv1d.weight"), kaiming))
         out = getattr(mixer, "out_proj", None)
-        if isinstance(out, nn.Linear):
+        if _is_linear(out):
             if rescale:
-                bound = 1.0 / math.sqrt(out.weight.shape[-1] * n)
+                bound = 1.0 / math.sqrt(_weight_shape(out)[-1] * n)
                 rules.append((_join(path, "out_proj.weight"), {"name": "uniform", "low": -bound, "high": bound}))
             else:
                 rules.append((_join(path, "out_proj.weight"), kaiming))
