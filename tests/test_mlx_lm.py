@@ -197,8 +197,8 @@ def _parts(row: mlxinit.ApplyRow, value: np.ndarray, module: nn.Module) -> list[
         return [("", value, row.expected_std)]
     init = _initializer(row.identifier)  # the same initializer on one matrix, in MLX's reading
     batch = layout.get("batch_axis")
-    mats = [(f"expert {e}", value[e]) for e in range(value.shape[0])] if batch == 0 else [("", value)]
     assert batch in (None, 0), f"{row.path}: a layout this helper does not split: {row.layout}"
+    mats = [(f"expert {e}", value[e]) for e in range(value.shape[0])] if batch == 0 else [("", value)]
     segments = layout.get("segments")
     parts = []
     for label, mat in mats:

@@ -195,8 +195,10 @@ def llama(model: nn.Module, *, std: float | None = None) -> Rules:
     Source: Hugging Face transformers, ``src/transformers/modeling_utils.py``,
     ``PreTrainedModel._init_weights`` (``nn.Linear``/``nn.Embedding``: ``normal_(std=
     initializer_range)``, biases zero, ``*RMSNorm``/``*LayerNorm`` weight 1), which
-    ``LlamaPreTrainedModel`` uses; MoE families add ``normal_(std)`` for their experts and
-    router (``MixtralPreTrainedModel._init_weights``, ``Qwen3MoePreTrainedModel._init_weights``).
+    ``LlamaPreTrainedModel`` uses; MoE families draw their experts and router the same way
+    (``models/qwen3_moe/modeling_qwen3_moe.py``, ``Qwen3MoePreTrainedModel._init_weights``:
+    ``init.normal_(std)`` for the fused experts and the router; before transformers 5 the
+    experts and router were ``nn.Linear``).
     The padding row of an embedding (``padding_idx``) is not zeroed: mlx-lm's embeddings
     have none.
 
