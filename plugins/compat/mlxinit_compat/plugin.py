@@ -6,15 +6,17 @@ from typing import Any
 
 import mlxinit
 
-from . import recipes
+from . import hf, recipes
 
 
 @mlxinit.hookimpl
 def mlxinit_register_initializers(registry: Any) -> None:
-    """Register ``torch:*``, ``keras:*`` and ``jax:*`` initializers."""
+    """Register ``torch:*``, ``keras:*``, ``jax:*`` and ``hf:*`` initializers."""
     for name, factory in recipes.TORCH.items():
         registry.register(f"torch:{name}", factory)
     for name, factory in recipes.KERAS.items():
         registry.register(f"keras:{name}", factory)
     for name, factory in recipes.JAX.items():
         registry.register(f"jax:{name}", factory)
+    for name, factory in hf.HF.items():
+        registry.register(f"hf:{name}", factory)
