@@ -329,12 +329,20 @@ def _param_lines(params: Sequence[Any], doc: str | None) -> list[str]:
     """
     docs = param_docs(doc)
     heads = [f"{p.name} {_fmt_default(p)}" for p in params]
-    width = max(map(len, heads), default=0)
+    # Align descriptions on the usual short heads; a long default gets its description below it.
+    width = max((len(h) for h in heads if len(h) <= _ALIGN_LIMIT), default=0)
     lines = []
     for p, head in zip(params, heads, strict=True):
         text = split_default(docs[p.name])[0] if p.name in docs else ""
-        lines.append(f"  {head.ljust(width)}  {text}".rstrip())
+        if len(head) > _ALIGN_LIMIT and text:
+            lines += [f"  {head}", f"  {'':{width}}  {text}".rstrip()]
+        else:
+            lines.append(f"  {head.ljust(width)}  {text}".rstrip())
     return lines
+
+
+#: Parameter heads (``name = default``) longer than this are not used for alignment.
+_ALIGN_LIMIT = 40
 
 
 def cmd_info(args: argparse.Namespace, style: Style) -> int:
