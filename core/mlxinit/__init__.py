@@ -50,6 +50,9 @@ from ._initializer import Fill as Fill
 from ._initializer import Initializer as Initializer
 from ._modules import register_layout as register_layout
 from ._registry import Registry as Registry
+from ._sharding import Shard as Shard
+from ._sharding import ShardingPlan as ShardingPlan
+from ._sharding import record_sharding as record_sharding
 from ._typing import InitializerFactory as InitializerFactory
 
 if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
@@ -98,6 +101,8 @@ __all__ = [
     "RegistrationError",
     "Registry",
     "ShapeError",
+    "Shard",
+    "ShardingPlan",
     "Source",
     "UncoveredParametersError",
     "UnknownDistributionError",
@@ -120,6 +125,7 @@ __all__ = [
     "param_key",
     "plugin_report",
     "prefer",
+    "record_sharding",
     "refresh",
     "register",
     "register_layout",

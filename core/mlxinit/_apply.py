@@ -21,6 +21,7 @@ from ._errors import (
 from ._initializer import Initializer, wrap_callable
 from ._modules import QuantSpec, layout_for, quant_spec, quantize_like, type_names
 from ._names import close_matches
+from ._sharding import MODULE_SHARDING, Shard, ShardingPlan, axis_for, explicit_sharding
 
 if TYPE_CHECKING:
     from mlx.nn.layers.base import Module
@@ -204,6 +205,8 @@ class ApplyRow:
     status: str
     expected_std: float | None = None  #: the std the initializer promises, where it says
     layout: str = ""  #: the layout it was read in ("" for MLX's ``(out, *spatial, in)``)
+    full_shape: tuple[int, ...] | None = None  #: the full (unsharded) shape, for a shard
+    shard: Shard | None = None  #: the part this rank holds (``str(shard)``: axis, rank/N, segments)
 
 
 @dataclass(frozen=True)
@@ -259,11 +262,17 @@ class ApplyReport:
         return ", ".join(f"{n} {k}" for k, n in counts.items() if n or k in ("initialized", "kept"))
 
     def __str__(self) -> str:
-        head = ("parameter", "shape", "dtype", "initializer", "rule", "status", "layout")
-        body = [
+        head: tuple[str, ...] = ("parameter", "shape", "dtype", "initializer", "rule", "status", "layout")
+        body: list[tuple[str, ...]] = [
             (r.path, "x".join(map(str, r.shape)) or "()", r.dtype, r.identifier, r.rule, r.status, r.layout)
             for r in self.rows
         ]
+        if any(r.shard for r in self.rows):  # a sharded model: the full shape and the part held here
+            head = (*head, "full shape", "shard")
+            body = [
+                (*b, "x".join(map(str, r.full_shape)) if r.full_shape else "", str(r.shard or ""))
+                for b, r in zip(body, self.rows, strict=True)
+            ]
         widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
         lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)).rstrip() for b in body]
@@ -335,14 +344,24 @@ class _Item:
     quant: QuantSpec | None = None
     rule: _Rule | None = None
     layout: dict[str, Any] = field(default_factory=dict)
+    shard: Shard | None = None
+    full: tuple[int, ...] = ()  #: the full logical shape (``shape`` unless sharded)
+    key_path: str = ""  #: the path in the unsharded model, which keys its draws
+    group: Any = None  #: the group it is sharded over
+
+    def __post_init__(self) -> None:
+        self.full = self.full or self.shape
+        self.key_path = self.key_path or self.path
 
 
-def _plan_items(model: Module) -> list[_Item]:
+def _plan_items(model: Module, sharding: Any = None, group: Any = None) -> list[_Item]:
     """Every array of ``model``: trainable parameters, quantized weights (at their logical shape),
-    state and frozen arrays, in ``model.parameters()`` order; tied arrays once."""
+    state and frozen arrays, in ``model.parameters()`` order; tied arrays once; with the shard of
+    each that a rank holds."""
     from mlx.utils import tree_flatten
 
     modules = _module_index(model)
+    wrappers = sorted((p for p, m in modules.items() if type(m).__name__ == "FullyShardedModule"), key=len)
     trainable = {p for p, _ in tree_flatten(model.trainable_parameters())}  # type: ignore[no-untyped-call, str-unpack]
     seen: dict[int, str] = {}
     items: list[_Item] = []
@@ -366,8 +385,51 @@ def _plan_items(model: Module) -> list[_Item]:
             item.kind, item.note = "skipped", f"non-floating {_dtype_str(value.dtype)}"
         elif path not in trainable and quant is None:  # a quantized module freezes its float bias too
             item.kind = "state" if pname.startswith("running_") else "frozen"
+        item.full = item.shape  # the logical shape, until a shard says how much larger it is
+        if item.kind in ("param", "quantized"):
+            _locate_shard(item, modules, wrappers, sharding, group)
         items.append(item)
     return items
+
+
+def _locate_shard(item: _Item, modules: Mapping[str, Any], wrappers: Sequence[str], sharding: Any, group: Any) -> None:
+    """Set ``item.shard``, ``item.full`` and ``item.key_path`` from the sharding the model says or was given."""
+    path, module = item.path, item.module
+    wrapper = next((w for w in reversed(wrappers) if path.startswith(f"{w}.module." if w else "module.")), None)
+    if wrapper is not None:  # keyed by the path in the unwrapped model
+        inner = path[len(wrapper) + len(".module.") :] if wrapper else path[len("module.") :]
+        item.key_path = f"{wrapper}.{inner}" if wrapper else inner
+    found: tuple[str, Any, Any] | None = None  # (sharding, segments, group)
+    if isinstance(sharding, Mapping):
+        for glob, spec in sharding.items():
+            if fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path.rpartition(".")[0], glob):
+                kind, segments = explicit_sharding(spec, f"sharding[{glob!r}]")
+                found = (kind, segments, group)
+                break
+    if found is None and isinstance(sharding, ShardingPlan):
+        found = sharding.get(module)
+        if found is None and wrapper is not None:
+            hit = sharding.get(modules.get(wrapper))
+            found = hit if hit is not None else None
+    if found is None and type(module).__name__ in MODULE_SHARDING:
+        found = (MODULE_SHARDING[type(module).__name__], 1, getattr(module, "group", None) or group)
+    if found is None and wrapper is not None:
+        found = ("fully", 1, group)
+    if found is None:
+        return
+    kind, segments, g = found
+    g = g if g is not None else group
+    if g is None:
+        import mlx.core as _mx
+
+        g = _mx.distributed.init()
+    size, rank = int(g.size()), int(g.rank())
+    axis = axis_for(kind, item.pname, len(item.shape))
+    if size < 2 or axis is None:
+        return
+    item.shard = Shard(axis, rank, size, segments, kind)
+    item.full = item.shard.full_shape(item.shape)
+    item.group = g
 
 
 def _context(e: BaseException, text: str) -> None:
@@ -385,6 +447,8 @@ def apply(
     strict: bool = False,
     registry: Registry | None = None,
     evaluate: bool = True,
+    group: Any = None,
+    sharding: ShardingPlan | Mapping[str, Any] | None = None,
 ) -> ApplyReport:
     """Initialize an ``mlx.nn.Module``'s parameters by rules and/or a preset.
 
@@ -436,6 +500,14 @@ def apply(
         registry: where names resolve; the default registry if ``None``.
         evaluate: evaluate each new parameter right away (bounded peak memory, as the
             old array is released when replaced); ``False`` leaves them lazy.
+        group: the ``mx.distributed`` group a sharded model is sharded over (MLX's sharded
+            modules carry their own; this is the default for the rest).
+        sharding: how the model was sharded, for what its module types do not say: the plan
+            :func:`record_sharding` recorded around the model's own sharding calls, or a
+            mapping from path globs to ``"all-to-sharded"``, ``"sharded-to-all"`` or
+            ``{"sharding": ..., "segments": ...}``. Each rank then draws exactly its part of
+            what a single process would draw for the unsharded model (see the sharded
+            models docs).
 
     Returns:
         an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
@@ -491,7 +563,12 @@ def apply(
             raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
         preset_rules = _compile(produced, offset=len(user))
 
-    items = _plan_items(model)
+    if sharding is not None and not isinstance(sharding, (ShardingPlan, Mapping)):
+        raise InvalidIdentifierError(
+            "apply(sharding=...): expected a plan from mlxinit.record_sharding() or a mapping from path globs "
+            f"to 'all-to-sharded' / 'sharded-to-all'; got {type(sharding).__name__}."
+        )
+    items = _plan_items(model, sharding, group)
     used: set[int] = set()
     for it in items:
         if it.kind in ("skipped", "tied"):
@@ -504,12 +581,18 @@ def apply(
             it.rule = _pick(user, it.path, it.module, it.pname) or _pick(preset_rules, it.path, it.module, it.pname)
         if it.rule is not None:
             used.add(id(it.rule))
-            it.layout = layout_for(it.module, it.parent, it.attr, it.pname, it.shape)
+            # The layout of the full weight, as a single process reads it (the same model at any world size).
+            it.layout = layout_for(it.module, it.parent, it.attr, it.pname, it.full)
     # A near miss first: a misspelt rule is usually why parameters are uncovered.
     _warn_near_misses([r for r in user if id(r) not in used], items, model, strict)
     uncovered = [it.path for it in items if it.kind in ("param", "quantized") and it.rule is None]
     if strict and uncovered:
         raise UncoveredParametersError(uncovered)
+
+    if seed is None:  # a sharded model drawn from per-rank global generators would differ rank by rank
+        sharded = next((it for it in items if it.shard is not None and it.rule is not None), None)
+        if sharded is not None:
+            seed = _agree_on_seed(sharded.group)
 
     # Build every initializer first, so a bad identifier changes nothing.
     built: dict[tuple[int, Any, str], Initializer] = {}
@@ -546,7 +629,7 @@ def apply(
         if base is None:
             base = seed
         try:
-            new = init(it.shape) if base is None else init(it.shape, key=_rng.path_key(base, it.path))
+            new = _draw(init, it, base)
         except MlxinitError as e:
             _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
             raise
@@ -562,9 +645,11 @@ def apply(
             fresh.extend((t, new) for t in tied.get(it.path, ()))  # the same array under every path
         if it.kind in ("state", "frozen"):
             status = f"initialized ({it.kind}, by exact path)"
+        if it.shard is not None and not init.takes_region:
+            status += " (drawn whole, then cut)"
         promised = None
         with contextlib.suppress(MlxinitError):
-            promised = init.expected_std(it.shape)
+            promised = init.expected_std(it.full)
         rows.append(
             ApplyRow(
                 it.path,
@@ -575,6 +660,8 @@ def apply(
                 status,
                 promised,
                 _layout_text(it.layout, init),
+                it.full if it.shard is not None else None,
+                it.shard,
             )
         )
     del items
@@ -592,6 +679,29 @@ def apply(
         seed=seed,
         rules=tuple(r.label for r in all_rules),
     )
+
+
+def _draw(init: Initializer, it: _Item, base: int | mx.array | None) -> mx.array:
+    """The values of ``it``: its rank's part of the full tensor when sharded, keyed by its unsharded path."""
+    key = None if base is None else _rng.path_key(base, it.key_path)
+    if it.shard is None:
+        return init(it.full, key=key)
+    axis = it.shard.axis
+    parts = [
+        init(it.full, key=key, region=tuple((lo, hi) if i == axis else (0, n) for i, n in enumerate(it.full)))
+        for lo, hi in it.shard.pieces(it.full)
+    ]
+    return parts[0] if len(parts) == 1 else mx.concatenate(parts, axis=axis)
+
+
+def _agree_on_seed(group: Any) -> int:
+    """A seed chosen on rank 0 and shared over ``group``, so that unseeded ranks draw one model."""
+    import secrets
+
+    mine = secrets.randbits(62) if group.rank() == 0 else 0
+    halves = mx.array([mine >> 31, mine & (2**31 - 1)], dtype=mx.int32)
+    hi, lo = (int(v) for v in mx.distributed.all_sum(halves, group=group).tolist())  # type: ignore[union-attr, arg-type]
+    return (hi << 31) | lo
 
 
 def _layout_text(layout: Mapping[str, Any], init: Initializer) -> str:

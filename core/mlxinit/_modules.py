@@ -80,10 +80,21 @@ def register_layout(
         _by_type[(name, param)] = fn
 
 
+#: MLX's sharded linear layers stand for the layer they shard (``type:Linear`` rules reach them).
+_SHARDED = {
+    "AllToShardedLinear": ("Linear",),
+    "ShardedToAllLinear": ("Linear",),
+    "QuantizedAllToShardedLinear": ("QuantizedLinear", "Linear"),
+    "QuantizedShardedToAllLinear": ("QuantizedLinear", "Linear"),
+}
+
+
 def type_names(module: Any) -> list[str]:
-    """Class names of ``module``'s MRO; a ``QuantizedX`` also counts as an ``X``."""
+    """Class names of ``module``'s MRO; a ``QuantizedX`` also counts as an ``X``, and MLX's sharded
+    linear layers as ``Linear`` (and ``QuantizedLinear``)."""
     names = [c.__name__ for c in type(module).__mro__]
-    return names + [n[len("Quantized") :] for n in names if n.startswith("Quantized") and len(n) > 9]
+    names += [n[len("Quantized") :] for n in names if n.startswith("Quantized") and len(n) > 9]
+    return names + [alias for n in names for alias in _SHARDED.get(n, ())]
 
 
 def _fused_qkv(module: Any, parent: Any, attr: str, shape: tuple[int, ...]) -> Mapping[str, Any] | None:
