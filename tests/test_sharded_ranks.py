@@ -43,3 +43,18 @@ def test_real_ranks_hold_their_part_of_the_single_process_model(tmp_path: Path, 
     assert results["llama"]["logit_diff"] <= 1e-5
     assert results["qwen3_moe"]["logit_diff"] <= 1e-5
     assert results["mlp_unseeded"]["seed"] is not None
+
+
+def test_the_sharded_example_runs_on_two_ranks(tmp_path: Path) -> None:
+    """examples/sharded.py, as the docs tell to run it, gathers a weight equal to the single-process one."""
+    example = Path(__file__).parents[1] / "examples" / "sharded.py"
+    proc = subprocess.run(
+        [_launcher(), "-n", "2", "--backend", "ring", "--python", sys.executable, str(example)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "equals the single-process model bitwise: True" in proc.stdout
+    assert "axis 0, rank 0/2" in proc.stdout
