@@ -48,11 +48,7 @@ from ._hookimpl import hookimpl as hookimpl
 from ._initializer import Distribution as Distribution
 from ._initializer import Fill as Fill
 from ._initializer import Initializer as Initializer
-from ._modules import register_layout as register_layout
 from ._registry import Registry as Registry
-from ._sharding import Shard as Shard
-from ._sharding import ShardingPlan as ShardingPlan
-from ._sharding import record_sharding as record_sharding
 from ._typing import InitializerFactory as InitializerFactory
 
 if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
@@ -63,6 +59,7 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._apply import apply as apply
     from ._apply import param_key as param_key
     from ._apply import serialize as serialize
+    from ._modules import register_layout as register_layout
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
     from ._records import InitializerInfo as InitializerInfo
@@ -72,6 +69,9 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._records import PluginReport as PluginReport
     from ._records import PresetInfo as PresetInfo
     from ._records import Source as Source
+    from ._sharding import Shard as Shard
+    from ._sharding import ShardingPlan as ShardingPlan
+    from ._sharding import record_sharding as record_sharding
 
 __all__ = [
     "ApplyReport",
@@ -157,6 +157,10 @@ _LAZY_MODULES = {
     "PluginReport": "._records",
     "PresetInfo": "._records",
     "Source": "._records",
+    "register_layout": "._modules",
+    "Shard": "._sharding",
+    "ShardingPlan": "._sharding",
+    "record_sharding": "._sharding",
 }
 _LAZY = {"__version__", *_LAZY_MODULES}
 

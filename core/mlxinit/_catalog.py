@@ -176,6 +176,7 @@ class Catalog:
         "presets",
         "reserved",
         "runtime",
+        "values",
     )
 
     def __init__(
@@ -212,6 +213,8 @@ class Catalog:
         #: spelling → entry, for this catalog only
         put(self, "cache", {})
         put(self, "preset_cache", {})
+        #: (entry, dtype, parameters) → an unseeded Initializer of a reserved distribution, for this catalog only
+        put(self, "values", {})
 
     if TYPE_CHECKING:
         generation: int
@@ -225,6 +228,7 @@ class Catalog:
         presets: dict[str, PresetEntry]
         reserved: frozenset[str]
         cache: dict[str, Entry]
+        values: dict[Any, Any]
         preset_cache: dict[str, PresetEntry]
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, final
 
@@ -26,7 +25,6 @@ DISTRIBUTIONS: tuple[str, ...] = ("normal", "truncated_normal", "uniform", "cons
 
 
 @final
-@dataclass(frozen=True)
 class Fill:
     """What a factory may return instead of a bare closure: the closure plus what it promises.
 
@@ -59,19 +57,48 @@ class Fill:
         0.5
     """
 
+    __slots__ = ("distribution", "expected_std", "function", "mean", "truncation")
     function: Callable[..., mx.array]
-    expected_std: Callable[[Shape], float] | None = None
-    distribution: Distribution | None = None
-    mean: float = 0.0
-    truncation: tuple[float, float] | None = None
+    expected_std: Callable[[Shape], float] | None
+    distribution: Distribution | None
+    mean: float
+    truncation: tuple[float, float] | None
 
-    def __post_init__(self) -> None:
-        if not callable(self.function):
-            raise FactoryError(f"Fill: expected a callable initializer function, got {self.function!r}.")
-        if self.expected_std is not None and not callable(self.expected_std):
-            raise FactoryError(f"Fill: expected_std must be a callable shape -> float, got {self.expected_std!r}.")
-        if self.distribution is not None and self.distribution not in DISTRIBUTIONS:
-            raise FactoryError(f"Fill: distribution expected one of {DISTRIBUTIONS}, got {self.distribution!r}.")
+    def __init__(
+        self,
+        function: Callable[..., mx.array],
+        expected_std: Callable[[Shape], float] | None = None,
+        distribution: Distribution | None = None,
+        mean: float = 0.0,
+        truncation: tuple[float, float] | None = None,
+    ) -> None:
+        if not callable(function):
+            raise FactoryError(f"Fill: expected a callable initializer function, got {function!r}.")
+        if expected_std is not None and not callable(expected_std):
+            raise FactoryError(f"Fill: expected_std must be a callable shape -> float, got {expected_std!r}.")
+        if distribution is not None and distribution not in DISTRIBUTIONS:
+            raise FactoryError(f"Fill: distribution expected one of {DISTRIBUTIONS}, got {distribution!r}.")
+        setattr_ = object.__setattr__
+        setattr_(self, "function", function)
+        setattr_(self, "expected_std", expected_std)
+        setattr_(self, "distribution", distribution)
+        setattr_(self, "mean", mean)
+        setattr_(self, "truncation", truncation)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Fill is frozen; cannot set {name!r}.")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fill):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, k) for k in self.__slots__))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("function", "expected_std", "distribution"))
+        return f"Fill({shown}, mean={self.mean!r}, truncation={self.truncation!r})"
 
 
 _keywords_by_code: dict[Any, tuple[bool, bool]] = {}

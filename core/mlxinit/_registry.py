@@ -461,7 +461,20 @@ class Registry:
             PluginError, FactoryError: the plugin or factory behind the name failed.
         """
         if isinstance(identifier, str):
-            entry = self._catalog.cache.get(identifier) or self._resolve(identifier)
+            cat = self._catalog
+            entry = cat.cache.get(identifier) or self._resolve(identifier)
+            if seed is None and key is None:
+                vk = _value_key(entry, dtype, params)
+                if vk is not None:
+                    try:
+                        hit: Initializer | None = cat.values.get(vk)
+                    except TypeError:  # an unhashable dtype: the build below says what is wrong with it
+                        hit, vk = None, None
+                    if hit is None:
+                        hit = self._build(entry, dtype, None, None, params)
+                        if vk is not None and len(cat.values) < _VALUES_MAX:
+                            cat.values[vk] = hit
+                    return hit
         elif isinstance(identifier, Initializer) and identifier.serializable:
             if dtype is None and seed is None and key is None and not params:
                 return identifier
@@ -485,6 +498,9 @@ class Registry:
                 "Initializer identifier: expected a name, a config mapping with a 'name' key, "
                 f"an Initializer or a callable; got {identifier!r} of type {type(identifier).__name__}."
             )
+        return self._build(entry, dtype, seed, key, params)
+
+    def _build(self, entry: Entry, dtype: Any, seed: Any, key: Any, params: dict[str, Any]) -> Initializer:
         factory = entry.factory or self._loader.factory(entry)
         return build(
             entry,
@@ -743,3 +759,30 @@ def _drop(runtime: dict[str, Entry], entry: Entry) -> None:
         k = _names.key(n)
         if runtime.get(k) is entry:
             del runtime[k]
+
+
+#: How many unseeded built-in values a catalog keeps.
+_VALUES_MAX = 1024
+_SCALARS = (int, str, bool, type(None))
+
+
+def _value_key(entry: Entry, dtype: Any, params: Mapping[str, Any]) -> Any:
+    """A key under which an unseeded initializer may be reused, or ``None``.
+
+    Only for the reserved distributions' factories, which are pure (policy data, as the reserved
+    names are): an unseeded :class:`Initializer` is a frozen value, so ``get`` with the same name,
+    dtype and scalar parameters can give the same value. Values are keyed with their type (``1``,
+    ``1.0`` and ``True`` differ) and floats by their bits (``-0.0`` differs from ``0.0``).
+    """
+    if entry.provider.key not in RESERVED_DISTRIBUTIONS:
+        return None
+    items = []
+    for k, v in params.items():
+        t = type(v)
+        if t is float:
+            items.append((k, t, v.hex()))
+        elif t in _SCALARS:
+            items.append((k, t, v))
+        else:
+            return None
+    return (entry, dtype, frozenset(items))

@@ -12,7 +12,6 @@ closures that take no key.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 
@@ -87,6 +86,8 @@ def path_key(base: int | mx.array, path: str) -> mx.array:
     For an ``int`` seed it is BLAKE2b of the seed and the path, which is what
     :func:`mlxinit.param_key` documents; for a key, of its two words and the path.
     """
+    import hashlib  # on first use: it costs more at import than the rest of this module
+
     if isinstance(base, int):
         material = f"{base}\x00{path}"
     else:
