@@ -108,9 +108,9 @@ def test_did_you_mean_ranks_the_closest_first(registry: mlxinit.Registry, typo: 
 
 
 @pytest.mark.parametrize("name", ["zzqqxx", "", "   ", "nonexistent:thing"])
-def test_unknown_name_with_nothing_close_lists_available_names(registry: mlxinit.Registry, name: str) -> None:
-    """With nothing close, the message lists every available name."""
-    with pytest.raises(mlxinit.UnknownInitializerError, match=r"Available names: constant, dirac, .*zeros\.") as info:
+def test_unknown_name_with_nothing_close_points_to_the_listing(registry: mlxinit.Registry, name: str) -> None:
+    """With nothing close, the message points to `mlxinit list`; `.available` holds every name."""
+    with pytest.raises(mlxinit.UnknownInitializerError, match=r"See `mlxinit list` for every name") as info:
         registry.get(name)
     assert info.value.possibilities == []
     assert info.value.available == registry.available()
@@ -531,3 +531,29 @@ def test_calculate_gain_unrelated_name_gets_no_suggestion() -> None:
         mlxinit.calculate_gain("qqqqqqq")
     assert str(info.value).startswith("Unknown nonlinearity 'qqqqqqq'; expected one of linear, ")
     assert info.value.possibilities == []
+
+
+def test_did_you_mean_stays_inside_a_namespace() -> None:
+    """`torch:kaiming_norml` suggests torch's own names, written qualified, not MLX's kaiming_normal."""
+    pytest.importorskip("mlxinit_compat")
+    with pytest.raises(mlxinit.UnknownInitializerError) as info:
+        mlxinit.get("torch:kaiming_norml")
+    assert info.value.possibilities[0] == "torch:kaiming_normal"
+    assert all(p.startswith("torch:") for p in info.value.possibilities)
+
+
+def test_a_name_close_only_outside_its_namespace_says_so() -> None:
+    """A close name outside the namespace is offered with a warning that it means something else."""
+    pytest.importorskip("mlxinit_compat")
+    with pytest.raises(mlxinit.UnknownInitializerError, match=r"Outside 'keras:', with another meaning: 'dirac'"):
+        mlxinit.get("keras:dirac")
+
+
+def test_no_close_name_points_to_the_listing(registry: mlxinit.Registry) -> None:
+    """An unknown name with nothing close points to `mlxinit list` instead of printing every name."""
+    with pytest.raises(mlxinit.UnknownInitializerError) as info:
+        registry.get("xyzzy_foo")
+    message = str(info.value)
+    assert "`mlxinit list`" in message
+    assert "glorot_uniform" not in message
+    assert len(message) < 200

@@ -396,8 +396,26 @@ class Catalog:
         return sorted(names)
 
     def suggest(self, name: str) -> list[str]:
-        """Registered names that look like ``name``."""
-        return _names.close_matches(split_qualified(name)[1], self.all_spellings())
+        """Registered names that look like ``name``; for ``ns:name``, only names of that namespace
+        (or distribution), written qualified, since a name elsewhere has another meaning."""
+        ns, plain = split_qualified(name)
+        if ns is None:
+            return _names.close_matches(plain, self.all_spellings())
+        inside = self.in_namespace(ns)
+        near = _names.close_matches(plain, list(inside))
+        return [inside[n] for n in near]
+
+    def in_namespace(self, ns: str) -> dict[str, str]:
+        """Plain name or alias → listed (qualified) name, of the names a namespace or distribution provides."""
+        nsk = _names.dist_key(ns)
+        out: dict[str, str] = {}
+        for listed, e in self.names():
+            lns = split_qualified(listed)[0]
+            if e.provider.key == nsk or (lns is not None and _names.dist_key(lns) == nsk):
+                shown = listed if lns is not None else f"{ns}:{e.name}"
+                for n in (e.name, *e.aliases):
+                    out.setdefault(n, shown if n == e.name else f"{ns}:{n}")
+        return out
 
     def taken_by(self, k: str) -> str | None:
         """Who holds the plain name with key ``k``, in words; ``None`` if nobody."""
@@ -461,7 +479,17 @@ class Catalog:
         found = index.get(f"{_names.dist_key(ns)}:{k}" if ns else k, [])
         parts = [p for p in (hint, self._hidden_by(found), self._failed_plugins()) if p]
         possibilities = self.suggest(name)
-        listed = [] if possibilities else sorted(n for n, _ in self.names())
+        listed: list[str] = []
+        if not possibilities:
+            if ns is not None and self.in_namespace(ns):
+                listed = sorted(set(self.in_namespace(ns).values()))
+                elsewhere = _names.close_matches(plain, self.all_spellings())
+                if elsewhere:  # close names outside the namespace mean something else: say so
+                    parts.insert(0, f"Outside {ns + ':'!r}, with another meaning: {', '.join(map(repr, elsewhere))}.")
+                parts.append(f"See `mlxinit list {ns}` for its names.")
+            else:
+                listed = sorted(n for n, _ in self.names())
+                parts.append("See `mlxinit list` for every name (`mlxinit list NAMESPACE` for one namespace).")
         return UnknownInitializerError(name, possibilities, listed, hint=" ".join(parts))
 
     # ------------------------------------------------------------------ presets

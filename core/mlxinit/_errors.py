@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+#: An unknown name's message lists what was available only up to this many names (``.available`` has all).
+LIST_IN_MESSAGE = 12
+
+
 def _did_you_mean(possibilities: Sequence[str]) -> str:
     if not possibilities:
         return ""
@@ -75,7 +79,7 @@ class UnknownInitializerError(MlxinitError, LookupError):
         msg = f"Unknown {self.what} {name!r}."
         if self.possibilities:
             msg += _did_you_mean(self.possibilities)
-        elif self.available:
+        elif self.available and len(self.available) <= LIST_IN_MESSAGE:
             msg += " Available names: " + ", ".join(self.available) + "."
         if hint:
             msg += " " + hint
