@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parent / "dist" / "sharded_check.py"
+SCRIPT = Path(__file__).parent / "ranks" / "sharded_check.py"
 
 
 def _launcher() -> str:
