@@ -59,6 +59,8 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._apply import apply as apply
     from ._apply import param_key as param_key
     from ._apply import serialize as serialize
+    from ._expr import ExpressionError as ExpressionError
+    from ._expr import ExpressionNameError as ExpressionNameError
     from ._modules import register_layout as register_layout
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
@@ -78,6 +80,8 @@ __all__ = [
     "ApplyRow",
     "Distribution",
     "DtypeError",
+    "ExpressionError",
+    "ExpressionNameError",
     "FactoryError",
     "Fill",
     "Initializer",
@@ -161,6 +165,8 @@ _LAZY_MODULES = {
     "Shard": "._sharding",
     "ShardingPlan": "._sharding",
     "record_sharding": "._sharding",
+    "ExpressionError": "._expr",
+    "ExpressionNameError": "._expr",
 }
 _LAZY = {"__version__", *_LAZY_MODULES}
 

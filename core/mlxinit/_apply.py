@@ -6,12 +6,12 @@ import contextlib
 import fnmatch
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import mlx.core as mx
 
-from . import _rng
+from . import _expr, _rng
 from ._errors import (
     InvalidIdentifierError,
     MlxinitError,
@@ -87,6 +87,9 @@ class _Rule:
     type_names: tuple[str, ...] | None = None  #: module class names (``type:Linear``)
     type_obj: type | None = None
     param: str | None = None  #: parameter name with a type
+    pattern: _expr.PathPattern | None = None  #: a path with ``{name}`` captures (``path`` is its glob)
+    exprs: Mapping[str, Any] | None = None  #: the identifier's ``"=..."`` parameters, parsed
+    shown: str = ""  #: the identifier as reported, expressions with their values
 
     def specificity(self, module: Any) -> tuple[int, int, int]:
         """Higher wins: (tier, detail, -order). See :func:`apply` for the tiers."""
@@ -99,6 +102,8 @@ class _Rule:
         return (2 if self.param is not None else 1, depth, -self.order)
 
     def matches(self, path: str, module: Any, pname: str) -> bool:
+        if self.pattern is not None:
+            return self.pattern.match(path) is not None
         if self.path is not None:
             return fnmatch.fnmatchcase(path, self.path)
         if self.param is not None and pname != self.param:
@@ -137,7 +142,7 @@ def _compile(rules: Any, offset: int = 0) -> list[_Rule]:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise InvalidIdentifierError(f"rules: expected (key, identifier) pairs, got {item!r}.")
         k, ident = item
-        out.append(_compile_key(k, ident, offset + i))
+        out.append(_with_expressions(_compile_key(k, ident, offset + i)))
     return out
 
 
@@ -158,6 +163,9 @@ def _compile_key(k: Any, ident: Any, order: int) -> _Rule:
             return _Rule(k, ident, order, type_names=(tname,), param=pname or None)
         if not k:
             raise InvalidIdentifierError("rule key: expected a parameter path or glob, got ''.")
+        if _expr.has_captures(k):
+            pattern = _expr.compile_pattern(k)
+            return _Rule(k, ident, order, path=pattern.glob, pattern=pattern)
         return _Rule(k, ident, order, path=k)
     raise InvalidIdentifierError(
         "rule key: expected a parameter path glob ('*.bias'), a module type (nn.Linear), "
@@ -174,6 +182,48 @@ def _pick(rules: Sequence[_Rule], path: str, module: Any, pname: str) -> _Rule |
             if best_score is None or s > best_score:
                 best, best_score = r, s
     return best
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+def _with_expressions(rule: _Rule) -> _Rule:
+    """The rule with its identifier's ``"=..."`` parameters parsed (a syntax error names the rule)."""
+    try:
+        exprs = _expr.expressions_in(rule.identifier)
+    except _expr.ExpressionError as e:
+        raise e._located(rule.label, e.parameter) from None
+    return replace(rule, exprs=exprs) if exprs else rule
+
+
+def _bind_expressions(items: Sequence[_Item], model: Module, config: Any) -> None:
+    """Evaluate each rule's expressions for every parameter it covers.
+
+    A rule whose identifier has expressions is replaced, per parameter, by a copy with the
+    values in its identifier; parameters whose values agree share one copy (and so one
+    built initializer, as apply's build cache is keyed by the rule).
+    """
+    if config is not None:
+        _expr.config_of(model, config)  # a config of the wrong type is an error even when unused
+    if not any(it.rule is not None and it.rule.exprs for it in items):
+        return
+    base = _expr.model_bindings(model, config)
+    copies: dict[tuple[int, tuple[tuple[str, Any], ...]], _Rule] = {}
+    for it in items:
+        r = it.rule
+        if r is None or not r.exprs:
+            continue
+        captures = r.pattern.match(it.path) if r.pattern is not None else None
+        names = _expr.param_bindings(base, it.path, it.full, captures)  # fans of the full weight if sharded
+        try:
+            bound = _expr.bind_identifier(r.identifier, r.exprs, names, r.label)
+        except _expr.ExpressionError as e:
+            _context(e, f"(for {it.path!r})")
+            raise
+        key = (id(r), bound.values)
+        if key not in copies:
+            copies[key] = replace(r, identifier=bound.identifier, shown=bound.shown, exprs=None)
+        it.rule = copies[key]
 
 
 # ----------------------------------------------------------------------------- keys
@@ -449,6 +499,7 @@ def apply(
     evaluate: bool = True,
     group: Any = None,
     sharding: ShardingPlan | Mapping[str, Any] | None = None,
+    config: Any = None,
 ) -> ApplyReport:
     """Initialize an ``mlx.nn.Module``'s parameters by rules and/or a preset.
 
@@ -489,6 +540,16 @@ def apply(
     draws come from :func:`param_key` and nothing else (see the seeds docs). A rule whose
     initializer carries its own seed keys by that seed instead.
 
+    A parameter of a config identifier written as a string starting with ``=`` is an
+    expression, evaluated for each parameter the rule covers:
+    ``{"*.c_proj.weight": {"name": "normal", "std": "=0.02/sqrt(2*n_layers)"}}``. It has
+    numbers, ``+ - * / **``, parentheses, ``sqrt``, ``log``, ``min`` and ``max``, and names
+    bound from the model's config (``config``, else ``model.args``), from what mlxinit
+    infers (``n_layers``, ``d_model``, ``width``, and the parameter's ``fan_in`` and
+    ``fan_out``) and from ``{name}`` captures of the rule's path
+    (``"layers.{layer}.mlp.down_proj.weight"`` binds ``layer``). The report shows each
+    expression with its value. It is parsed, never run as Python.
+
     Args:
         model: the module to initialize, in place.
         rules: a mapping (or list of pairs) from rule keys to identifiers, or a
@@ -508,6 +569,8 @@ def apply(
             ``{"sharding": ..., "segments": ...}``. Each rank then draws exactly its part of
             what a single process would draw for the unsharded model (see the sharded
             models docs).
+        config: the names expressions read: a mapping or a dataclass instance; ``None``
+            reads ``model.args`` (mlx-lm models), or the :class:`Recipe`'s ``config``.
 
     Returns:
         an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
@@ -519,6 +582,8 @@ def apply(
         UnknownInitializerError, InvalidParameterError, …: a rule's identifier is bad; every
             identifier is built before any parameter changes, and the error names the
             parameter and the rule.
+        ExpressionError: an expression does not parse, uses an unknown name
+            (:class:`ExpressionNameError`, with the close names) or cannot be evaluated.
 
     Example:
         >>> import mlx.nn as nn, mlxinit
@@ -545,6 +610,7 @@ def apply(
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
         seed = seed if seed is not None else rules.seed
+        config = config if config is not None else rules.config
         rules = rules.rules
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
         from ._errors import ParameterTypeError
@@ -588,6 +654,7 @@ def apply(
     uncovered = [it.path for it in items if it.kind in ("param", "quantized") and it.rule is None]
     if strict and uncovered:
         raise UncoveredParametersError(uncovered)
+    _bind_expressions(items, model, config)
 
     if seed is None:  # a sharded model drawn from per-rank global generators would differ rank by rank
         sharded = next((it for it in items if it.shard is not None and it.rule is not None), None)
@@ -653,7 +720,7 @@ def apply(
         rows.append(
             ApplyRow(
                 it.path,
-                _describe(rule.identifier),
+                rule.shown or _describe(rule.identifier),
                 rule.label,
                 it.shape,
                 _dtype_str(it.value.dtype),
