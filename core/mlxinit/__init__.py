@@ -74,6 +74,9 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._sharding import Shard as Shard
     from ._sharding import ShardingPlan as ShardingPlan
     from ._sharding import record_sharding as record_sharding
+    from ._verify import VerifyReport as VerifyReport
+    from ._verify import VerifyRow as VerifyRow
+    from ._verify import verify as verify
 
 __all__ = [
     "ApplyReport",
@@ -115,6 +118,8 @@ __all__ = [
     "UnknownParameterError",
     "UnknownPresetError",
     "UnmatchedRuleError",
+    "VerifyReport",
+    "VerifyRow",
     "apply",
     "available",
     "available_presets",
@@ -138,6 +143,7 @@ __all__ = [
     "set_default_registry",
     "unblock",
     "unregister",
+    "verify",
 ]
 
 # Loaded on first access so that ``import mlxinit`` stays light (it is held to within 15% of
@@ -167,6 +173,9 @@ _LAZY_MODULES = {
     "record_sharding": "._sharding",
     "ExpressionError": "._expr",
     "ExpressionNameError": "._expr",
+    "VerifyReport": "._verify",
+    "VerifyRow": "._verify",
+    "verify": "._verify",
 }
 _LAZY = {"__version__", *_LAZY_MODULES}
 

@@ -31,10 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ApplyReport",
     "ApplyRow",
+    "Planned",
     "UncoveredParametersError",
     "UnmatchedRuleError",
     "apply",
     "param_key",
+    "plan",
     "serialize",
 ]
 
@@ -769,6 +771,118 @@ def _agree_on_seed(group: Any) -> int:
     halves = mx.array([mine >> 31, mine & (2**31 - 1)], dtype=mx.int32)
     hi, lo = (int(v) for v in mx.distributed.all_sum(halves, group=group).tolist())  # type: ignore[union-attr, arg-type]
     return (hi << 31) | lo
+
+
+# ----------------------------------------------------------------------------- plans (read by verify)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What :func:`apply` would do with one array: its rule and built initializer (see :func:`plan`)."""
+
+    path: str
+    value: mx.array
+    module: Any
+    kind: str  #: "param", "quantized", "state", "frozen", "skipped" or "tied"
+    shape: tuple[int, ...]  #: the full logical shape (a quantized weight's float shape; the unsharded shape)
+    dtype: mx.Dtype
+    note: str
+    rule: str | None  #: the rule's label, ``None`` when no rule covers it
+    identifier: str  #: as the report shows it ("" without a rule)
+    initializer: Initializer | None
+    layout: str
+    sharded: bool = False  #: ``value`` is this rank's part of a tensor of ``shape``
+
+
+def plan(
+    model: Module,
+    rules: Any = None,
+    *,
+    preset: Any = None,
+    config: Any = None,
+    registry: Registry | None = None,
+    group: Any = None,
+    sharding: Any = None,
+) -> tuple[list[Planned], str | None, tuple[str, ...]]:
+    """For every array of ``model``, the rule and initializer ``apply`` would use; nothing changes.
+
+    The same steps as :func:`apply` up to its build (rules, preset, picking, layouts,
+    expressions, building). Returns ``(planned, preset name, labels of user rules that
+    matched nothing)``. Errors are :func:`apply`'s.
+    """
+    from mlx.nn.layers.base import Module as _Module
+
+    from . import _registry
+    from ._api import default_registry
+    from ._recipe import Recipe
+
+    if not isinstance(model, _Module):
+        raise InvalidIdentifierError(f"expected an mlx.nn.Module, got {type(model).__name__} ({model!r:.60}).")
+    if registry is not None and not isinstance(registry, _registry.Registry):
+        raise InvalidIdentifierError(f"registry=...: expected an mlxinit.Registry or None, got {registry!r}.")
+    reg = registry or default_registry()
+    if isinstance(rules, Recipe):
+        preset = preset if preset is not None else rules.preset
+        config = config if config is not None else rules.config
+        rules = rules.rules
+    user = _compile(rules)
+    preset_rules: list[_Rule] = []
+    preset_name = None
+    if preset is not None:
+        preset_name, fn, options = _resolve_preset(preset, reg)
+        try:
+            produced = fn(model, **options)
+        except MlxinitError:
+            raise
+        except TypeError as e:
+            raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
+        preset_rules = _compile(produced, offset=len(user))
+    items = _plan_items(model, sharding, group)
+    used: set[int] = set()
+    for it in items:
+        if it.kind in ("skipped", "tied"):
+            continue
+        if it.kind in ("state", "frozen"):
+            it.rule = next((r for r in user if r.path == it.path), None) or next(
+                (r for r in preset_rules if r.path == it.path), None
+            )
+        else:
+            it.rule = _pick(user, it.path, it.module, it.pname) or _pick(preset_rules, it.path, it.module, it.pname)
+        if it.rule is not None:
+            used.add(id(it.rule))
+            it.layout = layout_for(it.module, it.parent, it.attr, it.pname, it.full)
+    _bind_expressions(items, model, config)
+    built: dict[tuple[int, Any, str], Initializer] = {}
+    out = []
+    for it in items:
+        init = None
+        if it.rule is not None:
+            bk = (id(it.rule), it.dtype, repr(sorted(it.layout.items())))
+            if bk not in built:
+                try:
+                    built[bk] = _build(reg, it.rule, it.dtype, it.layout)
+                except MlxinitError as e:
+                    _context(e, f"(in the rule {it.rule.label!r}, for {it.path!r})")
+                    raise
+            init = built[bk]
+        out.append(
+            Planned(
+                it.path,
+                it.value,
+                it.module,
+                it.kind,
+                it.full,
+                it.dtype,
+                it.note,
+                it.rule.label if it.rule is not None else None,
+                (it.rule.shown or _describe(it.rule.identifier)) if it.rule is not None else "",
+                init,
+                _layout_text(it.layout, init) if init is not None else "",
+                it.shard is not None,
+            )
+        )
+    unused = tuple(r.label for r in user if id(r) not in used)
+    return out, preset_name, unused
 
 
 def _layout_text(layout: Mapping[str, Any], init: Initializer) -> str:
