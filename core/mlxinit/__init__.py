@@ -59,6 +59,10 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._apply import apply as apply
     from ._apply import param_key as param_key
     from ._apply import serialize as serialize
+    from ._checkpoint import CheckpointError as CheckpointError
+    from ._checkpoint import read_metadata as read_metadata
+    from ._checkpoint import regenerate as regenerate
+    from ._checkpoint import save as save
     from ._expr import ExpressionError as ExpressionError
     from ._expr import ExpressionNameError as ExpressionNameError
     from ._modules import register_layout as register_layout
@@ -81,6 +85,7 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
 __all__ = [
     "ApplyReport",
     "ApplyRow",
+    "CheckpointError",
     "Distribution",
     "DtypeError",
     "ExpressionError",
@@ -134,11 +139,14 @@ __all__ = [
     "param_key",
     "plugin_report",
     "prefer",
+    "read_metadata",
     "record_sharding",
     "refresh",
+    "regenerate",
     "register",
     "register_layout",
     "register_preset",
+    "save",
     "serialize",
     "set_default_registry",
     "unblock",
@@ -158,6 +166,10 @@ _LAZY_MODULES = {
     "apply": "._apply",
     "param_key": "._apply",
     "serialize": "._apply",
+    "CheckpointError": "._checkpoint",
+    "read_metadata": "._checkpoint",
+    "regenerate": "._checkpoint",
+    "save": "._checkpoint",
     "Recipe": "._recipe",
     "load_recipe": "._recipe",
     "InitializerInfo": "._records",
