@@ -142,3 +142,29 @@ def test_errors_are_one_line(workdir: Path, args: list[str], status: int, match:
     """Bad --model specs, a missing preset and unknown names give one line on stderr, no traceback."""
     line = one_line(verify(*args, cwd=workdir), status)
     assert match in line
+
+
+def test_the_documented_example_runs_from_the_repository_root() -> None:
+    """The command of docs/cli.md, on examples/step0.py, passes from the repository's root."""
+    root = Path(__file__).resolve().parent.parent
+    proc = verify("--model", "examples.step0:build", "--preset", "gpt2", "--apply", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == "OK: 25 ok, 0 flagged, 0 unchecked (tolerance: 6 standard errors)"
+
+
+def test_the_step0_example_runs() -> None:
+    """examples/step0.py applies, verifies, flags a skipped init, saves and regenerates bitwise."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, str(root / "examples" / "step0.py")], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "normal(std='=0.02/sqrt(2*n_layers)' = 0.00707107)",
+        "normal(std='=0.02/sqrt(2*(layer+1))' = 0.00707107)",
+        "verify: 25 ok, 0 flagged, 0 unchecked (tolerance: 6 standard errors)",
+        "flagged: h.2.c_fc.weight - left at MLX's default for Linear (uniform ±1/sqrt(64) = ±0.125)",
+        "saved: step0.safetensors with ['mlxinit.arrays', 'mlxinit.format', 'mlxinit.recipe', 'mlxinit.seed', "
+        "'mlxinit.version']",
+        "regenerated bitwise: True",
+    ]
