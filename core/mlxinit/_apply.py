@@ -194,7 +194,7 @@ def _with_expressions(rule: _Rule) -> _Rule:
     try:
         exprs = _expr.expressions_in(rule.identifier)
     except _expr.ExpressionError as e:
-        raise e._located(rule.label, e.parameter) from None
+        raise e.located(rule.label, e.parameter) from None
     return replace(rule, exprs=exprs) if exprs else rule
 
 

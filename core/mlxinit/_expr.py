@@ -77,8 +77,8 @@ class ExpressionError(MlxinitError, ValueError):
         what = f"parameter {self.parameter!r} = " if self.parameter else "expression "
         return f"{where}{what}{_quote(self.expression)}: {self.reason}"
 
-    def _located(self, rule: str, parameter: str) -> ExpressionError:
-        """The same error, naming the rule and parameter (kept when already set)."""
+    def located(self, rule: str, parameter: str) -> ExpressionError:
+        """This error, its message naming ``rule`` and ``parameter`` (those already set are kept)."""
         self.rule = self.rule or rule
         self.parameter = self.parameter or parameter
         self.args = (self._message(),)
@@ -559,7 +559,7 @@ def expressions_in(identifier: object) -> dict[str, Any]:
             elif isinstance(v, (list, tuple)) and any(is_expression(x) for x in v):
                 found[k] = [parse_expression(x) if is_expression(x) else x for x in v]
         except ExpressionError as e:
-            raise e._located("", str(k)) from None
+            raise e.located("", str(k)) from None
     return found
 
 
@@ -584,7 +584,7 @@ def bind_identifier(
             else:
                 cfg[k] = [_whole(x.evaluate(bindings)) if isinstance(x, Expression) else x for x in e]
         except ExpressionError as err:
-            raise err._located(rule, str(k)) from None
+            raise err.located(rule, str(k)) from None
         values.append((k, tuple(cfg[k]) if isinstance(cfg[k], list) else cfg[k]))
     return BoundIdentifier(cfg, _show(identifier, cfg, exprs), tuple(values))
 

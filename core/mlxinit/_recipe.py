@@ -63,7 +63,7 @@ class Recipe:
             try:  # an expression that does not parse is an error of the recipe, reported now
                 expressions_in(v)
             except ExpressionError as e:
-                raise e._located(k, e.parameter) from None
+                raise e.located(k, e.parameter) from None
         seed = data.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidIdentifierError(f"{source}: 'seed' expected an int in [0, 2**64), got {seed!r}.")
