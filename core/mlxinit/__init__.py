@@ -59,6 +59,12 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._apply import apply as apply
     from ._apply import param_key as param_key
     from ._apply import serialize as serialize
+    from ._checkpoint import CheckpointError as CheckpointError
+    from ._checkpoint import read_metadata as read_metadata
+    from ._checkpoint import regenerate as regenerate
+    from ._checkpoint import save as save
+    from ._expr import ExpressionError as ExpressionError
+    from ._expr import ExpressionNameError as ExpressionNameError
     from ._modules import register_layout as register_layout
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
@@ -72,12 +78,18 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._sharding import Shard as Shard
     from ._sharding import ShardingPlan as ShardingPlan
     from ._sharding import record_sharding as record_sharding
+    from ._verify import VerifyReport as VerifyReport
+    from ._verify import VerifyRow as VerifyRow
+    from ._verify import verify as verify
 
 __all__ = [
     "ApplyReport",
     "ApplyRow",
+    "CheckpointError",
     "Distribution",
     "DtypeError",
+    "ExpressionError",
+    "ExpressionNameError",
     "FactoryError",
     "Fill",
     "Initializer",
@@ -111,6 +123,8 @@ __all__ = [
     "UnknownParameterError",
     "UnknownPresetError",
     "UnmatchedRuleError",
+    "VerifyReport",
+    "VerifyRow",
     "apply",
     "available",
     "available_presets",
@@ -125,15 +139,19 @@ __all__ = [
     "param_key",
     "plugin_report",
     "prefer",
+    "read_metadata",
     "record_sharding",
     "refresh",
+    "regenerate",
     "register",
     "register_layout",
     "register_preset",
+    "save",
     "serialize",
     "set_default_registry",
     "unblock",
     "unregister",
+    "verify",
 ]
 
 # Loaded on first access so that ``import mlxinit`` stays light (it is held to within 15% of
@@ -148,6 +166,10 @@ _LAZY_MODULES = {
     "apply": "._apply",
     "param_key": "._apply",
     "serialize": "._apply",
+    "CheckpointError": "._checkpoint",
+    "read_metadata": "._checkpoint",
+    "regenerate": "._checkpoint",
+    "save": "._checkpoint",
     "Recipe": "._recipe",
     "load_recipe": "._recipe",
     "InitializerInfo": "._records",
@@ -161,6 +183,11 @@ _LAZY_MODULES = {
     "Shard": "._sharding",
     "ShardingPlan": "._sharding",
     "record_sharding": "._sharding",
+    "ExpressionError": "._expr",
+    "ExpressionNameError": "._expr",
+    "VerifyReport": "._verify",
+    "VerifyRow": "._verify",
+    "verify": "._verify",
 }
 _LAZY = {"__version__", *_LAZY_MODULES}
 

@@ -6,12 +6,12 @@ import contextlib
 import fnmatch
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import mlx.core as mx
 
-from . import _rng
+from . import _expr, _rng
 from ._errors import (
     InvalidIdentifierError,
     MlxinitError,
@@ -31,10 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ApplyReport",
     "ApplyRow",
+    "Planned",
     "UncoveredParametersError",
     "UnmatchedRuleError",
     "apply",
     "param_key",
+    "plan",
     "serialize",
 ]
 
@@ -87,6 +89,9 @@ class _Rule:
     type_names: tuple[str, ...] | None = None  #: module class names (``type:Linear``)
     type_obj: type | None = None
     param: str | None = None  #: parameter name with a type
+    pattern: _expr.PathPattern | None = None  #: a path with ``{name}`` captures (``path`` is its glob)
+    exprs: Mapping[str, Any] | None = None  #: the identifier's ``"=..."`` parameters, parsed
+    shown: str = ""  #: the identifier as reported, expressions with their values
 
     def specificity(self, module: Any) -> tuple[int, int, int]:
         """Higher wins: (tier, detail, -order). See :func:`apply` for the tiers."""
@@ -99,6 +104,8 @@ class _Rule:
         return (2 if self.param is not None else 1, depth, -self.order)
 
     def matches(self, path: str, module: Any, pname: str) -> bool:
+        if self.pattern is not None:
+            return self.pattern.match(path) is not None
         if self.path is not None:
             return fnmatch.fnmatchcase(path, self.path)
         if self.param is not None and pname != self.param:
@@ -137,7 +144,7 @@ def _compile(rules: Any, offset: int = 0) -> list[_Rule]:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise InvalidIdentifierError(f"rules: expected (key, identifier) pairs, got {item!r}.")
         k, ident = item
-        out.append(_compile_key(k, ident, offset + i))
+        out.append(_with_expressions(_compile_key(k, ident, offset + i)))
     return out
 
 
@@ -158,6 +165,9 @@ def _compile_key(k: Any, ident: Any, order: int) -> _Rule:
             return _Rule(k, ident, order, type_names=(tname,), param=pname or None)
         if not k:
             raise InvalidIdentifierError("rule key: expected a parameter path or glob, got ''.")
+        if _expr.has_captures(k):
+            pattern = _expr.compile_pattern(k)
+            return _Rule(k, ident, order, path=pattern.glob, pattern=pattern)
         return _Rule(k, ident, order, path=k)
     raise InvalidIdentifierError(
         "rule key: expected a parameter path glob ('*.bias'), a module type (nn.Linear), "
@@ -174,6 +184,48 @@ def _pick(rules: Sequence[_Rule], path: str, module: Any, pname: str) -> _Rule |
             if best_score is None or s > best_score:
                 best, best_score = r, s
     return best
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+def _with_expressions(rule: _Rule) -> _Rule:
+    """The rule with its identifier's ``"=..."`` parameters parsed (a syntax error names the rule)."""
+    try:
+        exprs = _expr.expressions_in(rule.identifier)
+    except _expr.ExpressionError as e:
+        raise e.located(rule.label, e.parameter) from None
+    return replace(rule, exprs=exprs) if exprs else rule
+
+
+def _bind_expressions(items: Sequence[_Item], model: Module, config: Any) -> None:
+    """Evaluate each rule's expressions for every parameter it covers.
+
+    A rule whose identifier has expressions is replaced, per parameter, by a copy with the
+    values in its identifier; parameters whose values agree share one copy (and so one
+    built initializer, as apply's build cache is keyed by the rule).
+    """
+    if config is not None:
+        _expr.config_of(model, config)  # a config of the wrong type is an error even when unused
+    if not any(it.rule is not None and it.rule.exprs for it in items):
+        return
+    base = _expr.model_bindings(model, config)
+    copies: dict[tuple[int, tuple[tuple[str, Any], ...]], _Rule] = {}
+    for it in items:
+        r = it.rule
+        if r is None or not r.exprs:
+            continue
+        captures = r.pattern.match(it.path) if r.pattern is not None else None
+        names = _expr.param_bindings(base, it.path, it.full, captures)  # fans of the full weight if sharded
+        try:
+            bound = _expr.bind_identifier(r.identifier, r.exprs, names, r.label)
+        except _expr.ExpressionError as e:
+            _context(e, f"(for {it.path!r})")
+            raise
+        key = (id(r), bound.values)
+        if key not in copies:
+            copies[key] = replace(r, identifier=bound.identifier, shown=bound.shown, exprs=None)
+        it.rule = copies[key]
 
 
 # ----------------------------------------------------------------------------- keys
@@ -449,6 +501,7 @@ def apply(
     evaluate: bool = True,
     group: Any = None,
     sharding: ShardingPlan | Mapping[str, Any] | None = None,
+    config: Any = None,
 ) -> ApplyReport:
     """Initialize an ``mlx.nn.Module``'s parameters by rules and/or a preset.
 
@@ -489,6 +542,16 @@ def apply(
     draws come from :func:`param_key` and nothing else (see the seeds docs). A rule whose
     initializer carries its own seed keys by that seed instead.
 
+    A parameter of a config identifier written as a string starting with ``=`` is an
+    expression, evaluated for each parameter the rule covers:
+    ``{"*.c_proj.weight": {"name": "normal", "std": "=0.02/sqrt(2*n_layers)"}}``. It has
+    numbers, ``+ - * / **``, parentheses, ``sqrt``, ``log``, ``min`` and ``max``, and names
+    bound from the model's config (``config``, else ``model.args``), from what mlxinit
+    infers (``n_layers``, ``d_model``, ``width``, and the parameter's ``fan_in`` and
+    ``fan_out``) and from ``{name}`` captures of the rule's path
+    (``"layers.{layer}.mlp.down_proj.weight"`` binds ``layer``). The report shows each
+    expression with its value. It is parsed, never run as Python.
+
     Args:
         model: the module to initialize, in place.
         rules: a mapping (or list of pairs) from rule keys to identifiers, or a
@@ -508,6 +571,8 @@ def apply(
             ``{"sharding": ..., "segments": ...}``. Each rank then draws exactly its part of
             what a single process would draw for the unsharded model (see the sharded
             models docs).
+        config: the names expressions read: a mapping or a dataclass instance; ``None``
+            reads ``model.args`` (mlx-lm models), or the :class:`Recipe`'s ``config``.
 
     Returns:
         an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
@@ -519,6 +584,8 @@ def apply(
         UnknownInitializerError, InvalidParameterError, …: a rule's identifier is bad; every
             identifier is built before any parameter changes, and the error names the
             parameter and the rule.
+        ExpressionError: an expression does not parse, uses an unknown name
+            (:class:`ExpressionNameError`, with the close names) or cannot be evaluated.
 
     Example:
         >>> import mlx.nn as nn, mlxinit
@@ -545,6 +612,7 @@ def apply(
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
         seed = seed if seed is not None else rules.seed
+        config = config if config is not None else rules.config
         rules = rules.rules
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
         from ._errors import ParameterTypeError
@@ -588,6 +656,7 @@ def apply(
     uncovered = [it.path for it in items if it.kind in ("param", "quantized") and it.rule is None]
     if strict and uncovered:
         raise UncoveredParametersError(uncovered)
+    _bind_expressions(items, model, config)
 
     if seed is None:  # a sharded model drawn from per-rank global generators would differ rank by rank
         sharded = next((it for it in items if it.shard is not None and it.rule is not None), None)
@@ -653,7 +722,7 @@ def apply(
         rows.append(
             ApplyRow(
                 it.path,
-                _describe(rule.identifier),
+                rule.shown or _describe(rule.identifier),
                 rule.label,
                 it.shape,
                 _dtype_str(it.value.dtype),
@@ -702,6 +771,118 @@ def _agree_on_seed(group: Any) -> int:
     halves = mx.array([mine >> 31, mine & (2**31 - 1)], dtype=mx.int32)
     hi, lo = (int(v) for v in mx.distributed.all_sum(halves, group=group).tolist())  # type: ignore[union-attr, arg-type]
     return (hi << 31) | lo
+
+
+# ----------------------------------------------------------------------------- plans (read by verify)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What :func:`apply` would do with one array: its rule and built initializer (see :func:`plan`)."""
+
+    path: str
+    value: mx.array
+    module: Any
+    kind: str  #: "param", "quantized", "state", "frozen", "skipped" or "tied"
+    shape: tuple[int, ...]  #: the full logical shape (a quantized weight's float shape; the unsharded shape)
+    dtype: mx.Dtype
+    note: str
+    rule: str | None  #: the rule's label, ``None`` when no rule covers it
+    identifier: str  #: as the report shows it ("" without a rule)
+    initializer: Initializer | None
+    layout: str
+    sharded: bool = False  #: ``value`` is this rank's part of a tensor of ``shape``
+
+
+def plan(
+    model: Module,
+    rules: Any = None,
+    *,
+    preset: Any = None,
+    config: Any = None,
+    registry: Registry | None = None,
+    group: Any = None,
+    sharding: Any = None,
+) -> tuple[list[Planned], str | None, tuple[str, ...]]:
+    """For every array of ``model``, the rule and initializer ``apply`` would use; nothing changes.
+
+    The same steps as :func:`apply` up to its build (rules, preset, picking, layouts,
+    expressions, building). Returns ``(planned, preset name, labels of user rules that
+    matched nothing)``. Errors are :func:`apply`'s.
+    """
+    from mlx.nn.layers.base import Module as _Module
+
+    from . import _registry
+    from ._api import default_registry
+    from ._recipe import Recipe
+
+    if not isinstance(model, _Module):
+        raise InvalidIdentifierError(f"expected an mlx.nn.Module, got {type(model).__name__} ({model!r:.60}).")
+    if registry is not None and not isinstance(registry, _registry.Registry):
+        raise InvalidIdentifierError(f"registry=...: expected an mlxinit.Registry or None, got {registry!r}.")
+    reg = registry or default_registry()
+    if isinstance(rules, Recipe):
+        preset = preset if preset is not None else rules.preset
+        config = config if config is not None else rules.config
+        rules = rules.rules
+    user = _compile(rules)
+    preset_rules: list[_Rule] = []
+    preset_name = None
+    if preset is not None:
+        preset_name, fn, options = _resolve_preset(preset, reg)
+        try:
+            produced = fn(model, **options)
+        except MlxinitError:
+            raise
+        except TypeError as e:
+            raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
+        preset_rules = _compile(produced, offset=len(user))
+    items = _plan_items(model, sharding, group)
+    used: set[int] = set()
+    for it in items:
+        if it.kind in ("skipped", "tied"):
+            continue
+        if it.kind in ("state", "frozen"):
+            it.rule = next((r for r in user if r.path == it.path), None) or next(
+                (r for r in preset_rules if r.path == it.path), None
+            )
+        else:
+            it.rule = _pick(user, it.path, it.module, it.pname) or _pick(preset_rules, it.path, it.module, it.pname)
+        if it.rule is not None:
+            used.add(id(it.rule))
+            it.layout = layout_for(it.module, it.parent, it.attr, it.pname, it.full)
+    _bind_expressions(items, model, config)
+    built: dict[tuple[int, Any, str], Initializer] = {}
+    out = []
+    for it in items:
+        init = None
+        if it.rule is not None:
+            bk = (id(it.rule), it.dtype, repr(sorted(it.layout.items())))
+            if bk not in built:
+                try:
+                    built[bk] = _build(reg, it.rule, it.dtype, it.layout)
+                except MlxinitError as e:
+                    _context(e, f"(in the rule {it.rule.label!r}, for {it.path!r})")
+                    raise
+            init = built[bk]
+        out.append(
+            Planned(
+                it.path,
+                it.value,
+                it.module,
+                it.kind,
+                it.full,
+                it.dtype,
+                it.note,
+                it.rule.label if it.rule is not None else None,
+                (it.rule.shown or _describe(it.rule.identifier)) if it.rule is not None else "",
+                init,
+                _layout_text(it.layout, init) if init is not None else "",
+                it.shard is not None,
+            )
+        )
+    unused = tuple(r.label for r in user if id(r) not in used)
+    return out, preset_name, unused
 
 
 def _layout_text(layout: Mapping[str, Any], init: Initializer) -> str:

@@ -1,4 +1,4 @@
-"""The ``mlxinit`` command line: list, info, plugins, presets, sample, check.
+"""The ``mlxinit`` command line: list, info, plugins, presets, sample, check, verify.
 
 Run as ``mlxinit COMMAND`` (console script) or ``python -m mlxinit COMMAND``. This module
 is imported only by those two entry points, never by ``import mlxinit``.
@@ -148,7 +148,7 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``mlxinit`` argument parser with its six commands."""
+    """The ``mlxinit`` argument parser with its seven commands."""
     parser = _Parser(
         prog=PROG,
         description="Named weight initializers for MLX: look them up, sample them, check plugins.",
@@ -243,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("distribution", metavar="DISTRIBUTION", help="the plugin's distribution name")
     p.set_defaults(func=cmd_check)
+    _add_verify(sub)
     return parser
 
 
@@ -670,6 +671,101 @@ def cmd_check(args: argparse.Namespace, style: Style) -> int:
     lines += [f"  {style.yellow('NOTE')}  {note}" for note in result.notes]
     _emit(lines)
     return 0 if result.ok else 1
+
+
+# ---------------------------------------------------------------------- verify
+
+
+def _add_verify(sub: Any) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check that a model's parameters hold what their rules promise",
+        description="Build a model with --model, optionally load --weights or --apply the rules, and compare "
+        "each parameter's mean, std, bounds and zeros with what its rule (from --preset, --rules, or the "
+        "recipe saved in --weights by mlxinit.save) promises. Prints a table; exits 1 when anything is flagged.",
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="MODULE:CALLABLE",
+        help="a callable that takes no arguments and returns the mlx.nn.Module, e.g. 'mypkg.models:tiny_gpt2' "
+        "(the module is imported; the current directory is on the import path)",
+    )
+    p.add_argument("--preset", metavar="NAME", help="a preset name, e.g. gpt2, llama, torch-default")
+    p.add_argument("--rules", metavar="FILE", help="a recipe file (.json, .toml, .yaml) with rules, preset and seed")
+    p.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="load these weights (.safetensors, .npz) into the model first; a file written by mlxinit.save "
+        "carries its recipe, used when neither --preset nor --rules is given",
+    )
+    p.add_argument("--apply", action="store_true", help="initialize the model with the rules first (with --seed)")
+    p.add_argument("--seed", type=_seed, default=None, help="seed for --apply (default: the recipe's, else 0)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_verify)
+
+
+def _load_model(spec: str) -> Any:
+    import importlib
+
+    from mlx.nn.layers.base import Module
+
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise CliError(f"mlxinit verify: error: --model: expected MODULE:CALLABLE, got {spec!r}", 2)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as e:
+        raise CliError(f"mlxinit verify: error: --model: cannot import {module_name!r}: {e}") from e
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise CliError(f"mlxinit verify: error: --model: {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    model = obj() if callable(obj) and not isinstance(obj, Module) else obj
+    if not isinstance(model, Module):
+        raise CliError(
+            f"mlxinit verify: error: --model: {spec} returned {type(model).__name__}, expected an mlx.nn.Module"
+        )
+    return model
+
+
+def cmd_verify(args: argparse.Namespace, style: Style) -> int:
+    import mlxinit
+
+    from ._checkpoint import KEY_RECIPE, read_metadata
+    from ._recipe import Recipe, load_recipe
+
+    model = _load_model(args.model)
+    recipe: Recipe | None = load_recipe(args.rules) if args.rules else None
+    if args.weights:
+        if args.weights.endswith(".safetensors") and recipe is None and args.preset is None:
+            meta = read_metadata(args.weights)
+            if KEY_RECIPE in meta:
+                recipe = Recipe.from_dict(json.loads(meta[KEY_RECIPE]), source=f"{args.weights} (mlxinit.recipe)")
+        try:
+            model.load_weights(args.weights)
+        except (ValueError, OSError, RuntimeError) as e:
+            raise CliError(f"mlxinit verify: error: --weights: {e}") from e
+    if recipe is None and args.preset is None:
+        raise CliError(
+            "mlxinit verify: error: give --preset or --rules (or --weights written by mlxinit.save) "
+            "to say what the parameters should hold (see 'mlxinit verify --help')",
+            2,
+        )
+    if args.apply:
+        seed = args.seed if args.seed is not None else (recipe.seed if recipe and recipe.seed is not None else 0)
+        mlxinit.apply(model, recipe, preset=args.preset, seed=seed)
+    report = mlxinit.verify(model, recipe, preset=args.preset)
+    if args.json:
+        print(report.to_json())
+        return 0 if report.ok else 1
+    text = str(report)
+    if style.color:
+        text = text.replace("flagged:", style.red("flagged:")).replace("FLAGGED:", style.red("FLAGGED:"))
+    _emit(text.splitlines())
+    return 0 if report.ok else 1
 
 
 # ---------------------------------------------------------------------- entry point

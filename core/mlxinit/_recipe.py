@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidIdentifierError
+from ._expr import ExpressionError, expressions_in
 
 __all__ = ["Recipe", "load_recipe"]
 
-_KEYS = {"rules", "preset", "seed"}
+_KEYS = {"rules", "preset", "seed", "config"}
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,17 @@ class Recipe:
             (a name or a config mapping).
         preset: a preset name or ``{"name": ..., **options}``, or ``None``.
         seed: an ``int`` seed, or ``None``.
+        config: the names the rules' expressions (``"=0.02/sqrt(2*n_layers)"``) read, as a
+            mapping or a dataclass instance; ``None`` reads the model's ``args``.
+
+    Rule parameters that are expressions keep their text: ``to_dict``/``to_json`` write
+    them as they were given, and :func:`mlxinit.apply` evaluates them per parameter.
     """
 
     rules: Mapping[str, Any] = field(default_factory=dict)
     preset: Any = None
     seed: int | None = None
+    config: Any = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "recipe") -> Recipe:
@@ -40,7 +47,8 @@ class Recipe:
         unknown = sorted(set(data) - _KEYS)
         if unknown:
             raise InvalidIdentifierError(
-                f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; expected 'rules', 'preset' and/or 'seed'."
+                f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                "expected 'rules', 'preset', 'seed' and/or 'config'."
             )
         rules = data.get("rules", {})
         if not isinstance(rules, Mapping):
@@ -52,13 +60,20 @@ class Recipe:
                 raise InvalidIdentifierError(
                     f"{source}: rule {k!r} expected an initializer name or config table, got {v!r}."
                 )
+            try:  # an expression that does not parse is an error of the recipe, reported now
+                expressions_in(v)
+            except ExpressionError as e:
+                raise e.located(k, e.parameter) from None
         seed = data.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidIdentifierError(f"{source}: 'seed' expected an int in [0, 2**64), got {seed!r}.")
         preset = data.get("preset")
         if preset is not None and not isinstance(preset, (str, Mapping)):
             raise InvalidIdentifierError(f"{source}: 'preset' expected a name or a table, got {preset!r}.")
-        return cls(rules=dict(rules), preset=preset, seed=seed)
+        config = data.get("config")
+        if config is not None and not (isinstance(config, Mapping) and all(isinstance(k, str) for k in config)):
+            raise InvalidIdentifierError(f"{source}: 'config' expected a table of names and values, got {config!r}.")
+        return cls(rules=dict(rules), preset=preset, seed=seed, config=dict(config) if config is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         """The recipe as plain data (JSON/TOML-safe)."""
@@ -67,12 +82,33 @@ class Recipe:
             out["preset"] = self.preset
         if self.seed is not None:
             out["seed"] = self.seed
+        if self.config is not None:
+            out["config"] = _config_data(self.config)
         out["rules"] = dict(self.rules)
         return out
 
     def to_json(self, **kwargs: Any) -> str:
         """The recipe as JSON text."""
         return json.dumps(self.to_dict(), **{"indent": 2, **kwargs})
+
+
+def _config_data(config: Any) -> dict[str, Any]:
+    """A config as plain data: a mapping's items, or a dataclass's JSON-safe fields."""
+    import dataclasses
+
+    if isinstance(config, Mapping):
+        return dict(config)
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        out = {}
+        for f in dataclasses.fields(config):
+            v = getattr(config, f.name)
+            try:
+                json.dumps(v)
+            except (TypeError, ValueError):
+                continue
+            out[f.name] = v
+        return out
+    raise InvalidIdentifierError(f"config: expected a mapping or a dataclass instance, got {type(config).__name__}.")
 
 
 def _toml_loads(text: str) -> Any:
