@@ -161,3 +161,18 @@ def test_record_sharding_restores_the_functions() -> None:
         assert dist.shard_linear is not before[0]
         assert family.shard_linear is not before[3]
     assert (dist.shard_linear, dist.shard_inplace, dist.fully_shard, family.shard_linear) == before
+
+
+def test_coupled_initializers_are_drawn_whole_and_cut() -> None:
+    """orthogonal couples the whole matrix: each rank draws it whole, keeps its part, and the report says so."""
+    rules = {"*.weight": "orthogonal", "*.bias": "zeros"}
+    reference = nn.Sequential(nn.Linear(8, 16))
+    mlxinit.apply(reference, rules, seed=6)
+    ref = flat(reference)
+    for r in range(2):
+        group = FakeGroup(r, 2)
+        model = nn.Sequential(nn.Linear(8, 16))
+        model.layers[0] = shard_linear(model.layers[0], "all-to-sharded", group=group)  # type: ignore[attr-defined]
+        report = mlxinit.apply(model, rules, seed=6)
+        assert report.rows[0].status == "initialized (drawn whole, then cut)"
+        assert _check_rank(model, report, ref, group) == 2
