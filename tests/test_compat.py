@@ -481,7 +481,24 @@ def test_preset_info_describes_options_and_summary() -> None:
     assert info.summary.startswith("GPT-2")
     assert info.target == "mlxinit_compat.presets:gpt2"
     (compat,) = (p for p in mlxinit.plugin_report().plugins if p.distribution == "mlxinit-compat")
-    assert compat.presets == ("gemma", "gpt2", "llama", "mamba", "torch-default")
+    assert compat.presets == (
+        "bert",
+        "deepnet",
+        "gemma",
+        "gpt-neox",
+        "gpt2",
+        "llama",
+        "mamba",
+        "mistral",
+        "mup",
+        "olmo",
+        "qwen2",
+        "roberta",
+        "t5",
+        "torch-default",
+        "torchtitan-llama3",
+        "vit",
+    )
 
 
 def test_a_recipe_built_on_a_builtin_does_not_relabel_the_shared_builtin() -> None:

@@ -119,6 +119,21 @@ ARCHITECTURES = [
         dict(n_ctx=32, n_embd=64, n_head=4, n_layer=2, n_positions=32, layer_norm_epsilon=1e-5, vocab_size=100),
         "gpt2",
     ),
+    Architecture("olmo2", dict(_ATTENTION, rms_norm_eps=1e-6, tie_word_embeddings=False), "olmo"),
+    Architecture(
+        "gpt_neox",
+        dict(
+            max_position_embeddings=32,
+            hidden_size=64,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            layer_norm_eps=1e-5,
+            vocab_size=100,
+            rotary_emb_base=10000,
+            rotary_pct=0.25,
+        ),
+        "gpt-neox",
+    ),
     Architecture("gemma2", dict(_ATTENTION, head_dim=16, rms_norm_eps=1e-6), "gemma"),
     Architecture("gemma3_text", dict(_ATTENTION, head_dim=16, sliding_window=8, sliding_window_pattern=2), "gemma"),
     Architecture("mamba", dict(_SSM), "mamba"),
@@ -373,12 +388,10 @@ def test_bfloat16_models_keep_their_dtype(model_type: str) -> None:
     assert _forward_is_finite(model)
 
 
-@pytest.mark.parametrize("name", ["gpt2", "llama", "gemma", "mamba"])
+@pytest.mark.parametrize("name", ["gpt2", "llama", "gemma", "mamba", "bert", "roberta", "mistral", "qwen2", "t5"])
 def test_family_presets_cite_their_source(name: str) -> None:
     """Each family preset's docstring names the transformers file and function it follows."""
-    from mlxinit_compat import presets
-
-    doc = getattr(presets, name).__doc__ or ""
+    doc = mlxinit.default_registry().preset_info(name).doc or ""
     assert re.search(r"``src/transformers/[\w/]+\.py``", doc), name
     assert "_init_weights" in doc
 
@@ -430,8 +443,11 @@ def test_gpt2_preset_scales_the_residual_projections_by_the_configs_depth() -> N
     """GPT-2's ``c_proj`` weights get 0.02 / sqrt(2 · n_layer), n_layer from the config."""
     model = BY_TYPE["gpt2"].build()
     report = mlxinit.apply(model, preset="gpt2", seed=0, strict=True)
-    assert report.initialized["model.h.0.attn.c_proj.weight"] == f"normal(std={0.02 / math.sqrt(4)!r})"
-    assert report.initialized["model.h.1.mlp.c_proj.weight"] == f"normal(std={0.02 / math.sqrt(4)!r})"
+    expression = f"normal(std='=0.02/sqrt(2*n_layer)' = {0.02 / math.sqrt(4):g})"
+    assert report.initialized["model.h.0.attn.c_proj.weight"] == expression
+    assert report.initialized["model.h.1.mlp.c_proj.weight"] == expression
+    rows = {r.path: r for r in report.rows}
+    assert rows["model.h.1.mlp.c_proj.weight"].expected_std == pytest.approx(0.02 / math.sqrt(4))
     assert report.initialized["model.h.0.attn.c_attn.weight"] == "normal(std=0.02)"
 
 

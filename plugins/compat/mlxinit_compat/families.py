@@ -48,6 +48,30 @@ def _block_index(path: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _block_prefix(model: nn.Module) -> str | None:
+    """The path of the longest list of blocks (``model.layers``, ``model.transformer.blocks``…)."""
+    counts: dict[str, set[int]] = {}
+    for path, _ in model.named_modules():
+        m = re.match(r"^(.*?)\.?(\d+)$", path)
+        if m:
+            counts.setdefault(m.group(1), set()).add(int(m.group(2)))
+    return max(counts, key=lambda k: len(counts[k])) if counts else None
+
+
+def _per_layer(model: nn.Module, names: Sequence[str]) -> dict[str, str]:
+    """``{rule key with a {layer} capture: module name}`` for the linear layers named ``names``
+    inside the blocks: ``"model.layers.{layer}.self_attn.o_proj.weight"``."""
+    prefix = _block_prefix(model)
+    keys: dict[str, str] = {}
+    if prefix is None:
+        return keys
+    for path, last, _module in _weights(model):
+        m = re.match(re.escape(prefix) + r"\.(\d+)\.(.+)$", path) if prefix else re.match(r"(\d+)\.(.+)$", path)
+        if m and last in names:
+            keys[f"{prefix}.{{layer}}.{m.group(2)}" if prefix else f"{{layer}}.{m.group(2)}"] = last
+    return keys
+
+
 def _n_layers(model: nn.Module, preset: str, option: str, given: Any, *keys: str) -> int:
     n = given if given is not None else config_value(model, *keys, default=None)
     n = n if n is not None else count_layers(model)
@@ -262,12 +286,10 @@ def torchtitan_llama3(
         *_norm_rules(),
         *_model_norm_rules(model),
     ]
+    depth = "=0.02/sqrt(2*(layer+1))" if depth_init else f"=0.02/sqrt(2*{n})"
+    rules += [(key, {"name": "torch:trunc_normal", "std": depth}) for key in _per_layer(model, _TT_DEPTH)]
     for path, last, _module in _weights(model):
-        layer = _block_index(path)
-        if last in _TT_DEPTH and layer is not None:
-            std = 0.02 / math.sqrt(2 * (layer + 1)) if depth_init else 0.02 / math.sqrt(2 * n)
-            rules.append((path, {"name": "torch:trunc_normal", "std": std}))
-        elif last in _TT_OUTPUT and layer is None:
+        if last in _TT_OUTPUT and _block_index(path) is None:
             rules.append((path, _truncated(d**-0.5, 3.0)))
     return rules
 
@@ -333,16 +355,17 @@ def olmo(
         *_norm_rules(),
         *_model_norm_rules(model),
     ]
-    for path, last, module in _weights(model):
-        layer = _block_index(path)
-        if layer is None:
-            if last in _OLMO_HEAD:
-                rules.append((path, _truncated(1 / math.sqrt(d), cut)))
-            continue
-        if last in (*_OLMO_ATTN_OUT, *_OLMO_FF_OUT):
-            fan = d if last in _OLMO_ATTN_OUT else _weight_shape(module)[-1]
-            std = 1 / math.sqrt(2 * fan * (layer + 1)) if fn == "mitchell" else std0 / math.sqrt(2 * n)
-            rules.append((path, _truncated(std, cut)))
+    for path, last, _module in _weights(model):
+        if _block_index(path) is None and last in _OLMO_HEAD:
+            rules.append((path, _truncated(1 / math.sqrt(d), cut)))
+    for key, last in _per_layer(model, (*_OLMO_ATTN_OUT, *_OLMO_FF_OUT)).items():
+        if fn == "full_megatron":
+            std: Any = std0 / math.sqrt(2 * n)
+        elif last in _OLMO_ATTN_OUT:
+            std = f"=1/sqrt(2*{d}*(layer+1))"  # d_model
+        else:
+            std = "=1/sqrt(2*fan_in*(layer+1))"  # fan_in: the feed-forward width
+        rules.append((key, {"name": "truncated_normal", "std": std, "lower": -cut, "upper": cut}))
     return rules
 
 

@@ -182,7 +182,13 @@ def gpt2(
         *_norm_rules(),
         *_model_norm_rules(model),
     ]
-    scaled = std / math.sqrt(2 * n)
+    # an expression, so the report shows the formula: the config's own name for the depth
+    # when the depth comes from it, mlxinit's inferred n_layers when inferred, else the number
+    depth: str = str(n)
+    if n_layer is None:
+        named = [k for k in ("n_layer", "num_hidden_layers") if config_value(model, k) is not None]
+        depth = named[0] if named else "n_layers"
+    scaled = f"={std!r}/sqrt(2*{depth})"
     rules += [(glob, {"name": "normal", "std": scaled}) for glob in residual]
     return rules
 
