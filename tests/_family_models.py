@@ -169,7 +169,9 @@ class TinyT5(nn.Module):
         *, gated: bool = False,
     ) -> None:
         super().__init__()
-        self.args = SimpleNamespace(d_model=d, d_kv=d_kv, num_heads=heads, d_ff=ff, num_layers=n, initializer_factor=1.0)
+        self.args = SimpleNamespace(
+            d_model=d, d_kv=d_kv, num_heads=heads, d_ff=ff, num_layers=n, initializer_factor=1.0
+        )
         self.shared = nn.Embedding(vocab, d)
         self.encoder = T5Stack(d, heads, d_kv, ff, n, decoder=False, gated=gated)
         self.decoder = T5Stack(d, heads, d_kv, ff, n, decoder=True, gated=gated)
