@@ -354,7 +354,7 @@ def test_presets_lists_installed_presets_with_summaries() -> None:
     assert by["gpt2"][1] == "plugin (mlxinit-compat)"
     assert by["torch-default"][2] == "PyTorch's layer defaults."
     data = {d["name"]: d for d in json.loads(run("presets", "gpt", "--json").stdout)}
-    assert list(data) == ["gpt2"]
+    assert list(data) == ["gpt-neox", "gpt2"]
     assert data["gpt2"]["options"] == ["n_layer", "std", "residual"]
 
 

@@ -561,7 +561,7 @@ def _docs_rows() -> list[tuple[str, str, str]]:
     rows = []
     for line in DOCS_TABLE.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
-        if len(cells) >= 3 and cells[0].startswith("`") and not set(cells[0]) <= {"-", " ", ":"}:
+        if len(cells) >= 3 and cells[0].startswith("`") and cells[1].startswith("`mlx_lm.models."):
             rows.append((cells[0].strip("`"), cells[1].strip("`"), cells[2].strip("`")))
     return rows
 
