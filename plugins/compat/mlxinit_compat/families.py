@@ -204,7 +204,7 @@ def t5(
 
     Args:
         factor: ``initializer_factor``. Default: the config's, else ``1.0``.
-        d_model: Default: the config's ``d_model``, else the embedding's dimension.
+        d_model: the model width. Default: the config's ``d_model``, else the embedding's dimension.
         d_kv: the size of one attention head. Default: the config's ``d_kv``, else
             ``d_model // num_heads`` from the config.
     """
@@ -268,7 +268,8 @@ def torchtitan_llama3(
 
     Args:
         depth_init: scale by each block's depth (torchtitan's default), else by the number of blocks.
-        n_layers: Default: the config's ``num_hidden_layers``/``n_layers``, else the longest list of blocks.
+        n_layers: the number of blocks. Default: the config's ``num_hidden_layers``/``n_layers``,
+            else the longest list of blocks.
         dim: the model width for the output projection. Default: the config's
             ``hidden_size``/``dim``, else the embedding's dimension.
     """
@@ -332,8 +333,9 @@ def olmo(
     Args:
         init_fn: ``"mitchell"`` or ``"full_megatron"``.
         init_std: for ``full_megatron``. Default: the config's ``init_std``, else ``0.02``.
-        init_cutoff_factor: Default: the config's, else ``3.0``.
-        d_model: Default: the config's ``d_model``/``hidden_size``, else the embedding's dimension.
+        init_cutoff_factor: the truncation, in standard deviations. Default: the config's, else ``3.0``.
+        d_model: the model width. Default: the config's ``d_model``/``hidden_size``, else the
+            embedding's dimension.
         n_layers: for ``full_megatron``. Default: the config's ``n_layers``/``num_hidden_layers``,
             else the longest list of blocks.
     """
@@ -404,8 +406,10 @@ def gpt_neox(
         init_method: ``"small_init"``, ``"wang_init"``, ``"normal"`` or ``"scaled_normal"``.
         output_layer_init_method: the same choices.
         init_method_std: for ``normal`` and ``scaled_normal``.
-        hidden_size: Default: the config's ``hidden_size``, else the embedding's dimension.
-        num_layers: Default: the config's ``num_hidden_layers``, else the longest list of blocks.
+        hidden_size: the model width. Default: the config's ``hidden_size``, else the embedding's
+            dimension.
+        num_layers: the number of blocks. Default: the config's ``num_hidden_layers``, else the
+            longest list of blocks.
     """
     name = "gpt-neox"
     d = _d_model(model, name, hidden_size)
