@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import mlx.core as mx
@@ -19,7 +20,7 @@ import mlxinit
 
 class Block(nn.Module):
     def __init__(self, d: int) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # mlx's Module.__init__ is unannotated
         self.attention_norm = nn.RMSNorm(d)
         self.attention = nn.MultiHeadAttention(d, 4)
         self.mlp_norm = nn.LayerNorm(d)
@@ -33,7 +34,7 @@ class Block(nn.Module):
 
 class TinyTransformer(nn.Module):
     def __init__(self, vocab: int = 512, d: int = 64, n_layer: int = 2) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # mlx's Module.__init__ is unannotated
         self.embed = nn.Embedding(vocab, d)
         self.layers = [Block(d) for _ in range(n_layer)]
         self.norm = nn.LayerNorm(d)
@@ -59,8 +60,13 @@ RULES = {
 }
 
 
+def parameters(model: nn.Module) -> dict[str, mx.array]:
+    """The model's parameters by dotted path."""
+    return dict(tree_flatten(model.parameters()))
+
+
 def table(model: nn.Module, report: mlxinit.ApplyReport) -> str:
-    values = dict(tree_flatten(model.parameters()))
+    values = parameters(model)
     head = ("parameter", "shape", "dtype", "initializer", "mean", "std", "promised std")
     rows = []
     for r in report.rows:
@@ -71,14 +77,15 @@ def table(model: nn.Module, report: mlxinit.ApplyReport) -> str:
              f"{mx.mean(v).item():.5f}", f"{mx.std(v).item():.5f}", promised)
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-    fmt = lambda row: "  ".join(  # noqa: E731
-        c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-    )
+
+    def fmt(row: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
     return "\n".join([fmt(head), *(fmt(row) for row in rows)])
 
 
 def main() -> None:
-    print(f"mlxinit {mlxinit.__version__}, MLX {mx.__version__}")
+    print(f"mlxinit {mlxinit.__version__}, MLX {version('mlx')}")
     print("\n== 1. A bfloat16 transformer initialized by rules (seed 0) ==")
     model = TinyTransformer()
     model.set_dtype(mx.bfloat16)
@@ -94,14 +101,14 @@ def main() -> None:
         seed=7,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "init.json"
-        path.write_text(recipe.to_json())
-        print(path.read_text())
+        file = Path(tmp) / "init.json"
+        file.write_text(recipe.to_json())
+        print(file.read_text())
         a, b = TinyTransformer(), TinyTransformer()
         mlxinit.apply(a, recipe)
-        mlxinit.apply(b, mlxinit.load_recipe(path))
-    same = all(mx.array_equal(x, y).item() for (_, x), (_, y) in
-               zip(tree_flatten(a.parameters()), tree_flatten(b.parameters()), strict=True))
+        mlxinit.apply(b, mlxinit.load_recipe(file))
+    pa, pb = parameters(a), parameters(b)
+    same = pa.keys() == pb.keys() and all(mx.array_equal(pa[k], pb[k]).item() for k in pa)
     print(f"restored recipe gives bitwise-identical parameters: {same}")
 
     init = mlxinit.get("he_normal", mode="fan_out", dtype="bf16", seed=3)
@@ -111,7 +118,7 @@ def main() -> None:
     if "gpt2" in mlxinit.available_presets():
         gpt = TinyTransformer(n_layer=4)
         report = mlxinit.apply(gpt, preset="gpt2", seed=0)
-        values = dict(tree_flatten(gpt.parameters()))
+        values = parameters(gpt)
         for path in ("layers.0.attention.query_proj.weight", "layers.0.attention.out_proj.weight"):
             print(f"gpt2 preset: {path:<38} std {mx.std(values[path]).item():.5f}"
                   f"  ({report.initialized[path]})")

@@ -82,6 +82,8 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._verify import VerifyRow as VerifyRow
     from ._verify import verify as verify
 
+    __version__: str
+
 __all__ = [
     "ApplyReport",
     "ApplyRow",

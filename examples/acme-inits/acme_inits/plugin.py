@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+
+import mlx.core as mx
 
 import mlxinit
 
@@ -20,14 +20,14 @@ def mlxinit_register_initializers(registry: mlxinit.Registrar) -> None:
 
 
 @mlxinit.hookimpl
-def mlxinit_resolve_initializer(name: str) -> Callable[..., Any] | None:
+def mlxinit_resolve_initializer(name: str) -> mlxinit.InitializerFactory | None:
     """Answer the family ``scaled_normal_<std>``, e.g. ``scaled_normal_0.5``."""
     m = _FAMILY.match(name)
     if m is None:
         return None
     std = float(m.group(1))
 
-    def family(*, dtype: Any = None) -> Callable[..., Any]:
+    def family(*, dtype: mx.Dtype | None = None) -> mlxinit.Fill:
         """Normal with the standard deviation written in the name."""
         return scaled_normal(std=std) if dtype is None else scaled_normal(std=std, dtype=dtype)
 

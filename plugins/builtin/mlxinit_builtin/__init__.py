@@ -9,12 +9,12 @@ entry point as this module and does not load it twice. It uses mlxinit's public 
 
 from __future__ import annotations
 
-from mlxinit import Registrar, hookimpl
+from mlxinit import InitializerFactory, Registrar, hookimpl
 
 from . import initializers as _i
 
 #: canonical name -> (factory, aliases)
-BUILTINS = {
+BUILTINS: dict[str, tuple[InitializerFactory, tuple[str, ...]]] = {
     "constant": (_i.constant, ()),
     "dirac": (_i.dirac, ()),
     "eye": (_i.eye, ()),

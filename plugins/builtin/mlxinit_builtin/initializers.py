@@ -132,6 +132,7 @@ def _step_inward(bound: float, dtype: mx.Dtype, upper: bool) -> mx.array:
     """
     b = mx.array(bound, dtype=dtype)
     value = b.item()
+    assert isinstance(value, float)  # a 0-d floating array gives a Python float
     if (upper and value <= bound) or (not upper and value >= bound):
         return b
     bits_type = mx.uint16 if dtype in (mx.float16, mx.bfloat16) else mx.uint32

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import mlxinit
 
 from . import hf, recipes
 
 
 @mlxinit.hookimpl
-def mlxinit_register_initializers(registry: Any) -> None:
+def mlxinit_register_initializers(registry: mlxinit.Registrar) -> None:
     """Register ``torch:*``, ``keras:*``, ``jax:*`` and ``hf:*`` initializers."""
     for name, factory in recipes.TORCH.items():
         registry.register(f"torch:{name}", factory)

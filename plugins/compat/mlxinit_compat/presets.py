@@ -25,11 +25,15 @@ from mlxinit.validate import compute_fans
 
 Rules = list[tuple[Any, Any]]
 
-_NORMS = tuple(
-    getattr(nn, n) for n in ("LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm", "InstanceNorm") if hasattr(nn, n)
-)
-_CONVS = tuple(getattr(nn, n) for n in ("Conv1d", "Conv2d", "Conv3d") if hasattr(nn, n))
-_CONV_T = tuple(getattr(nn, n) for n in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d") if hasattr(nn, n))
+
+def _layers(*names: str) -> tuple[type[nn.Module], ...]:
+    """The layer classes of ``names`` that this MLX version has."""
+    return tuple(getattr(nn, n) for n in names if hasattr(nn, n))
+
+
+_NORMS = _layers("LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm", "InstanceNorm")
+_CONVS = _layers("Conv1d", "Conv2d", "Conv3d")
+_CONV_T = _layers("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
 
 #: Output projections of residual branches in common MLX model code.
 RESIDUAL_PROJECTIONS = (
