@@ -185,12 +185,12 @@ def test_info_fields(registry: mlxinit.Registry, name: str) -> None:
 
 
 def test_info_param_annotations(registry: mlxinit.Registry) -> None:
-    """Annotations are reported as written ('float', 'str', 'int')."""
+    """Annotations are reported as written ('float', 'int', the Literal of a mode)."""
     params = {p.name: p.annotation for p in registry.info("variance_scaling").params or ()}
     assert params == {
         "scale": "float",
-        "mode": "str",
-        "distribution": "str",
+        "mode": "Literal['fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg']",
+        "distribution": "Literal['truncated_normal', 'normal', 'uniform']",
         "in_axis": "int | None",
         "out_axis": "int | None",
         "batch_axis": "int | Sequence[int] | None",

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import mlx.core as mx
 
 from ._errors import RegistrationError
 from ._initializer import Initializer
 from ._registry import Preset, Registry
+from ._typing import InitializerFactory
 
 if TYPE_CHECKING:
     from ._records import InitializerInfo, PluginReport
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "available",
@@ -31,6 +32,14 @@ __all__ = [
     "unblock",
     "unregister",
 ]
+
+#: A factory, or anything registered under a name: ``register`` gives it back unchanged.
+_F = TypeVar("_F", bound=InitializerFactory)
+#: A preset: ``register_preset`` gives it back unchanged.
+_P = TypeVar("_P", bound=Preset)
+
+#: What :func:`get` resolves: a name, a config mapping, an initializer or a bare callable.
+Identifier = str | Mapping[str, Any] | Initializer | Callable[..., Any]
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
@@ -62,7 +71,14 @@ def set_default_registry(registry: Registry | None) -> Registry | None:
     return old
 
 
-def get(identifier: Any, *, dtype: Any = None, **params: Any) -> Initializer:
+def get(
+    identifier: Identifier,
+    *,
+    dtype: mx.Dtype | str | None = None,
+    seed: int | None = None,
+    key: mx.array | None = None,
+    **params: Any,
+) -> Initializer:
     """Resolve a name, config mapping, initializer or callable to an :class:`mlxinit.Initializer`.
 
     See :meth:`Registry.get`.
@@ -74,7 +90,7 @@ def get(identifier: Any, *, dtype: Any = None, **params: Any) -> Initializer:
         mlx.core.bfloat16
     """
     reg = _default or default_registry()
-    return reg.get(identifier, dtype=dtype, **params)
+    return reg.get(identifier, dtype=dtype, seed=seed, key=key, **params)
 
 
 @overload
@@ -89,13 +105,35 @@ def register(name: str, factory: _F, *, aliases: Iterable[str] = (), override: b
 
 def register(
     name: str,
-    factory: Callable[..., Any] | None = None,
+    factory: _F | None = None,
     *,
     aliases: Iterable[str] = (),
     override: bool = False,
-) -> Any:
-    """Register a factory at runtime; also a decorator. See :meth:`Registry.register`."""
-    return default_registry().register(name, factory, aliases=aliases, override=override)
+) -> _F | Callable[[_F], _F]:
+    """Register a factory at runtime; also a decorator. See :meth:`Registry.register`.
+
+    Returns:
+        ``factory`` itself; without ``factory``, a decorator that registers the function
+        it decorates and returns it unchanged (its type included).
+
+    Example:
+        >>> import mlx.core as mx, mlxinit
+        >>> @mlxinit.register("half_ones")
+        ... def half_ones(*, dtype: mx.Dtype = mx.float32) -> mlxinit.Fill:
+        ...     return mlxinit.Fill(lambda a, *, key=None: mx.full(a.shape, 0.5, dtype=dtype))
+        >>> mlxinit.get("half_ones")((2,)).tolist()
+        [0.5, 0.5]
+        >>> mlxinit.unregister("half_ones")
+    """
+    if factory is None:
+
+        def decorator(f: _F) -> _F:
+            default_registry().register(name, f, aliases=aliases, override=override)
+            return f
+
+        return decorator
+    default_registry().register(name, factory, aliases=aliases, override=override)
+    return factory
 
 
 def unregister(name: str) -> None:
@@ -140,20 +178,32 @@ def plugin_report() -> PluginReport:
 
 
 @overload
-def register_preset(name: str, preset: None = None, *, override: bool = False) -> Callable[[_F], _F]: ...
+def register_preset(name: str, preset: None = None, *, override: bool = False) -> Callable[[_P], _P]: ...
 
 
 @overload
-def register_preset(name: str, preset: _F, *, override: bool = False) -> _F: ...
+def register_preset(name: str, preset: _P, *, override: bool = False) -> _P: ...
 
 
-def register_preset(name: str, preset: Preset | None = None, *, override: bool = False) -> Any:
+def register_preset(name: str, preset: _P | None = None, *, override: bool = False) -> _P | Callable[[_P], _P]:
     """Register a whole-model preset at runtime (also a decorator). See :meth:`Registry.register_preset`.
 
     A preset is ``preset(model, **options) -> [(rule key, identifier), ...]``; the rules
     take the same keys as :func:`mlxinit.apply`'s.
+
+    Returns:
+        ``preset`` itself; without ``preset``, a decorator that registers the function it
+        decorates and returns it unchanged.
     """
-    return default_registry().register_preset(name, preset, override=override)
+    if preset is None:
+
+        def decorator(f: _P) -> _P:
+            default_registry().register_preset(name, f, override=override)
+            return f
+
+        return decorator
+    default_registry().register_preset(name, preset, override=override)
+    return preset
 
 
 def available_presets(pattern: str | None = None) -> list[str]:

@@ -376,7 +376,16 @@ def _resolve_preset(preset: Any, reg: Registry) -> tuple[str, Preset, dict[str, 
 
 
 def _module_index(model: Module) -> dict[str, Any]:
-    return dict(model.named_modules())  # type: ignore[no-untyped-call]
+    return dict(model.named_modules())
+
+
+def _flatten(tree: Any) -> list[tuple[str, Any]]:
+    """``mlx.utils.tree_flatten``'s ``(dotted path, leaf)`` pairs."""
+    from mlx.utils import tree_flatten
+
+    flat = tree_flatten(tree)
+    assert isinstance(flat, list)  # without a destination, tree_flatten returns a list of pairs
+    return flat
 
 
 @dataclass
@@ -410,14 +419,12 @@ def _plan_items(model: Module, sharding: Any = None, group: Any = None) -> list[
     """Every array of ``model``: trainable parameters, quantized weights (at their logical shape),
     state and frozen arrays, in ``model.parameters()`` order; tied arrays once; with the shard of
     each that a rank holds."""
-    from mlx.utils import tree_flatten
-
     modules = _module_index(model)
     wrappers = sorted((p for p, m in modules.items() if type(m).__name__ == "FullyShardedModule"), key=len)
-    trainable = {p for p, _ in tree_flatten(model.trainable_parameters())}  # type: ignore[no-untyped-call, str-unpack]
+    trainable = {p for p, _ in _flatten(model.trainable_parameters())}
     seen: dict[int, str] = {}
     items: list[_Item] = []
-    for path, value in tree_flatten(model.parameters()):  # type: ignore[no-untyped-call, str-unpack]
+    for path, value in _flatten(model.parameters()):
         if not isinstance(value, mx.array):
             continue
         mpath, _, pname = path.rpartition(".")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import InvalidParameterError, ParameterTypeError
 from ._names import close_matches
 
 __all__ = ["check_choice", "check_int", "check_real"]
+
+_S = TypeVar("_S", bound=str)
 
 
 def check_real(
@@ -63,13 +65,23 @@ def check_int(initializer: str, parameter: str, value: Any, *, ge: int | None = 
     return value
 
 
-def check_choice(initializer: str, parameter: str, value: Any, options: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``options`` (exact strings), else raise."""
+def check_choice(initializer: str, parameter: str, value: Any, options: Sequence[_S]) -> _S:
+    """Return the option equal to ``value`` (exact strings), else raise.
+
+    Typed for ``Literal`` options: with ``options: tuple[Literal["fan_in", "fan_out"], ...]``
+    the result is a ``Literal["fan_in", "fan_out"]``, checked at run time for values from
+    configs and command lines.
+
+    Raises:
+        ParameterTypeError: ``value`` is not a string.
+        InvalidParameterError: ``value`` is not one of ``options`` (with "did you mean").
+    """
     expected = "one of " + ", ".join(repr(o) for o in options)
     if not isinstance(value, str):
         raise ParameterTypeError(initializer, parameter, expected, value)
-    if value not in options:
-        near = close_matches(value, options, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise InvalidParameterError(initializer, parameter, expected + hint, value)
-    return value
+    for option in options:
+        if value == option:
+            return option
+    near = close_matches(value, options, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    raise InvalidParameterError(initializer, parameter, expected + hint, value)

@@ -46,13 +46,20 @@ __all__ = [
 
 Shape = tuple[int, ...]
 Key = mx.array | None
+#: The fans of ``he_normal``/``he_uniform`` (as ``mlx.nn.init``'s ``mode``).
 FanMode = Literal["fan_in", "fan_out"]
+#: The fans of ``variance_scaling``: ``n`` is fan_in, fan_out, their mean or their geometric mean.
+VarianceMode = Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"]
+#: The distributions of ``variance_scaling``.
+VarianceDistribution = Literal["truncated_normal", "normal", "uniform"]
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2]; Keras/JAX divide by it.
 TRUNCATED_STD_2 = 0.87962566103423978
-_FAN_MODES = ("fan_in", "fan_out")
-_VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
-_VS_DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
+# Signatures spell the Literals out (``mlxinit info`` shows them as written); these check them at
+# run time, since configs and command lines give plain strings.
+_FAN_MODES: tuple[FanMode, ...] = ("fan_in", "fan_out")
+_VS_MODES: tuple[VarianceMode, ...] = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+_VS_DISTRIBUTIONS: tuple[VarianceDistribution, ...] = ("truncated_normal", "normal", "uniform")
 
 
 def _attach(
@@ -66,12 +73,12 @@ def _attach(
     return Fill(init, expected_std, distribution, mean, truncation)
 
 
-def _fan(shape: Shape, mode: str, name: str) -> float:
+def _fan(shape: Shape, mode: VarianceMode, name: str) -> float:
     fan_in, fan_out = compute_fans(shape, name)
     return _mode_fan(fan_in, fan_out, mode)
 
 
-def _mode_fan(fan_in: float, fan_out: float, mode: str) -> float:
+def _mode_fan(fan_in: float, fan_out: float, mode: VarianceMode) -> float:
     if mode == "fan_in":
         return fan_in
     if mode == "fan_out":
@@ -684,13 +691,13 @@ def glorot_uniform(
     return _attach(init, expected, "uniform")
 
 
-def _he(name: str, uniform_: bool, mode: str, gain: float, layout: Layout, dtype: mx.Dtype) -> Fill:
+def _he(name: str, uniform_: bool, mode: FanMode, gain: float, layout: Layout, dtype: mx.Dtype) -> Fill:
     default_mode = check_choice(name, "mode", mode, _FAN_MODES)
     default_gain = _gain(name, gain)
 
     def init(
         a: mx.array,
-        mode: str | None = None,
+        mode: Literal["fan_in", "fan_out"] | None = None,
         gain: float | None = None,
         *,
         key: Key = None,
@@ -719,7 +726,7 @@ def _he(name: str, uniform_: bool, mode: str, gain: float, layout: Layout, dtype
 
 
 def he_normal(
-    mode: FanMode = "fan_in",
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
     gain: float = 1.0,
     *,
     in_axis: int | None = None,
@@ -763,7 +770,7 @@ def he_normal(
 
 
 def he_uniform(
-    mode: FanMode = "fan_in",
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
     gain: float = 1.0,
     *,
     in_axis: int | None = None,
@@ -896,8 +903,8 @@ def lecun_uniform(
 
 def variance_scaling(
     scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
+    mode: Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"] = "fan_in",
+    distribution: Literal["truncated_normal", "normal", "uniform"] = "truncated_normal",
     *,
     in_axis: int | None = None,
     out_axis: int | None = None,
@@ -1008,8 +1015,9 @@ def sparse(
         num_zeros = math.ceil(sparsity * cols)
         # The same draws, in the same order, as mlx.nn.init.sparse.
         # Zeros are chosen per row, so a region is drawn on whole rows, then cut.
-        rows_only = None if region is None else (region[0], (0, cols))
-        if rows_only is not None:
+        rows_only: Region | None = None
+        if region is not None:
+            rows_only = (region[0], (0, cols))
             rows = region[0][1] - region[0][0]
         order = mx.argsort(sampling.uniform(0.0, 1.0, a.shape, key=key, region=rows_only), axis=1)
         w = sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, draw=1, region=rows_only)

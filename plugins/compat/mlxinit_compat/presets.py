@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import mlx.nn as nn
 
@@ -34,6 +34,7 @@ def _layers(*names: str) -> tuple[type[nn.Module], ...]:
 _NORMS = _layers("LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm", "InstanceNorm")
 _CONVS = _layers("Conv1d", "Conv2d", "Conv3d")
 _CONV_T = _layers("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
+_ALL_CONVS = _CONVS + _CONV_T
 
 #: Output projections of residual branches in common MLX model code.
 RESIDUAL_PROJECTIONS = (
@@ -61,7 +62,7 @@ def _weight_shape(module: nn.Module) -> tuple[int, ...]:
     return shape
 
 
-def _is_linear(module: Any) -> bool:
+def _is_linear(module: object) -> TypeGuard[nn.Module]:
     """An ``nn.Linear`` or its quantized form (``nn.QuantizedLinear``, which is not a subclass)."""
     return isinstance(module, (nn.Linear, nn.QuantizedLinear)) and "weight" in module
 
@@ -125,7 +126,7 @@ def torch_default(model: nn.Module) -> Rules:
     """
     rules: Rules = [((nn.Embedding, "weight"), "normal"), *_norm_rules()]
     for path, module in model.named_modules():
-        if (_is_linear(module) or isinstance(module, (*_CONVS, *_CONV_T))) and "weight" in module:
+        if (_is_linear(module) or isinstance(module, _ALL_CONVS)) and "weight" in module:
             fan_in, fan_out = compute_fans(_weight_shape(module), "torch-default")
             # PyTorch's transposed convs store (in, out/groups, *k) and take dim 1 as fan_in.
             fan = fan_out if isinstance(module, _CONV_T) else fan_in

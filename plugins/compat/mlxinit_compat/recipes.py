@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import mlx.core as mx
 
@@ -20,7 +20,18 @@ from mlxinit.validate import check_choice, check_real, compute_fans
 Init = mlxinit.Fill | mlxinit.Initializer
 Key = mx.array | None
 
-_TORCH_MODES = ("fan_in", "fan_out")
+#: PyTorch's Kaiming ``mode`` (read in any case, as PyTorch).
+TorchMode = Literal["fan_in", "fan_out"]
+#: Keras ``VarianceScaling``'s ``mode`` and ``distribution`` (Keras' legacy ``"normal"`` also read).
+KerasMode = Literal["fan_in", "fan_out", "fan_avg"]
+KerasDistribution = Literal["truncated_normal", "untruncated_normal", "uniform"]
+#: JAX ``variance_scaling``'s ``mode`` and ``distribution``.
+JaxMode = Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"]
+JaxDistribution = Literal["truncated_normal", "normal", "uniform"]
+
+# Signatures spell the Literals out (``mlxinit info`` shows them as written); these check them
+# at run time, since configs and command lines give plain strings.
+_TORCH_MODES: tuple[TorchMode, ...] = ("fan_in", "fan_out")
 _DISPLAY = {"keras": "Keras", "jax": "JAX"}
 
 
@@ -40,7 +51,7 @@ def _registry(registry: mlxinit.Registry | None) -> mlxinit.Registry:
     return registry if registry is not None else mlxinit.default_registry()
 
 
-def _torch_fan(shape: tuple[int, ...], mode: str, name: str) -> int:
+def _torch_fan(shape: tuple[int, ...], mode: TorchMode, name: str) -> int:
     """PyTorch's ``_calculate_correct_fan`` in MLX's layout; 0 for a zero-element array of < 2 dims.
 
     PyTorch's ``kaiming_*_`` return a tensor with a 0 in its shape untouched before they
@@ -74,7 +85,7 @@ def _torch_gain(name: str, nonlinearity: str, a: float) -> float:
         raise mlxinit.InvalidParameterError(name, "nonlinearity", expected, nonlinearity) from e
 
 
-def _kaiming(name: str, a: float, mode: str, nonlinearity: str) -> tuple[str, float]:
+def _kaiming(name: str, a: float, mode: str, nonlinearity: str) -> tuple[TorchMode, float]:
     """Validate PyTorch's Kaiming parameters; return ``(mode, gain)``.
 
     ``mode`` is read case-insensitively, as PyTorch's ``_calculate_correct_fan`` does
@@ -88,7 +99,7 @@ def _kaiming(name: str, a: float, mode: str, nonlinearity: str) -> tuple[str, fl
 
 def kaiming_normal(
     a: float = 0.0,
-    mode: str = "fan_in",
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
     in_axis: int | None = None,
@@ -133,7 +144,7 @@ def kaiming_normal(
 
 def kaiming_uniform(
     a: float = 0.0,
-    mode: str = "fan_in",
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
     in_axis: int | None = None,
@@ -314,11 +325,15 @@ TORCH: dict[str, Callable[..., Any]] = {
 # --------------------------------------------------------------------------- Keras / JAX
 
 
-_KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
+_KERAS_MODES: tuple[KerasMode, ...] = ("fan_in", "fan_out", "fan_avg")
 # Keras' spellings -> the built-in variance_scaling's.
-_KERAS_DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "untruncated_normal": "normal", "uniform": "uniform"}
-_JAX_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
-_JAX_DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
+_KERAS_DISTRIBUTIONS: dict[KerasDistribution, JaxDistribution] = {
+    "truncated_normal": "truncated_normal",
+    "untruncated_normal": "normal",
+    "uniform": "uniform",
+}
+_JAX_MODES: tuple[JaxMode, ...] = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+_JAX_DISTRIBUTIONS: tuple[JaxDistribution, ...] = ("truncated_normal", "normal", "uniform")
 Builder = Callable[[str, float, str, str, mx.Dtype, "mlxinit.Registry | None", dict[str, Any]], Init]
 
 
@@ -332,7 +347,7 @@ def _keras_fans(shape: tuple[int, ...], name: str) -> tuple[int, int]:
     return compute_fans(shape, name)
 
 
-def _keras_distribution(name: str, distribution: Any) -> str:
+def _keras_distribution(name: str, distribution: Any) -> KerasDistribution:
     """Keras' reading of ``distribution``: any case, and the legacy ``"normal"`` is ``"truncated_normal"``."""
     if not isinstance(distribution, str):
         return check_choice(name, "distribution", distribution, tuple(_KERAS_DISTRIBUTIONS))  # raises
@@ -356,7 +371,7 @@ def _keras_build(
 ) -> Init:
     """Keras' ``VarianceScaling.__call__``: the built-in draws, with Keras' fans for every rank."""
     reg = _registry(registry)
-    dist = _KERAS_DISTRIBUTIONS[distribution]
+    dist = _KERAS_DISTRIBUTIONS[_keras_distribution(name, distribution)]
     inner = reg.get("variance_scaling", scale=scale, mode=mode, distribution=dist, dtype=dtype, **layout)
     if layout:  # an explicit layout reads 2+ dimensions only, as the built-in does
         return inner
@@ -413,8 +428,8 @@ def _jax_build(
 
 def keras_variance_scaling(
     scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
+    mode: Literal["fan_in", "fan_out", "fan_avg"] = "fan_in",
+    distribution: Literal["truncated_normal", "untruncated_normal", "uniform"] = "truncated_normal",
     *,
     in_axis: int | None = None,
     out_axis: int | None = None,
@@ -455,8 +470,8 @@ def keras_variance_scaling(
 
 def jax_variance_scaling(
     scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
+    mode: Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"] = "fan_in",
+    distribution: Literal["truncated_normal", "normal", "uniform"] = "truncated_normal",
     *,
     in_axis: int | None = None,
     out_axis: int | None = None,
