@@ -44,7 +44,10 @@ def check_real(
             value = float(value)
         except (TypeError, ValueError) as e:
             raise ParameterTypeError(initializer, parameter, "a real number", value) from e
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond the float range
+        v = math.inf
     if not math.isfinite(v):
         raise InvalidParameterError(initializer, parameter, "a finite number", value)
     if ge is not None and v < ge:

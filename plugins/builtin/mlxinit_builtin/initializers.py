@@ -73,6 +73,37 @@ def _attach(
     return Fill(init, expected_std, distribution, mean, truncation)
 
 
+#: The largest finite value of each floating dtype.
+_LARGEST = {d: float(mx.finfo(d).max) for d in (mx.float32, mx.float16, mx.bfloat16)}
+#: How far (in stds) MLX's normal draws reach: ``mx.random.normal`` stays within about ±5.42.
+_NORMAL_REACH = 6.0
+
+
+def _fits(name: str, parameter: str, value: float, dtype: mx.Dtype, reach: float = 1.0, offset: float = 0.0) -> float:
+    """``value``, if values up to ``offset + reach * |value|`` are finite in ``dtype``; else raise.
+
+    A parameter whose values ``dtype`` cannot hold (``std=1e300``, ``value=1e5`` in float16)
+    would fill the array with ``inf``: it is refused when the initializer is built.
+
+    Raises:
+        InvalidParameterError: the values would overflow ``dtype``.
+    """
+    largest = _LARGEST.get(dtype)
+    if largest is not None and (abs(offset) + reach * abs(value) > largest or not math.isfinite(reach * value)):
+        limit = (largest - abs(offset)) / reach
+        what = str(dtype).removeprefix("mlx.core.")
+        raise InvalidParameterError(
+            name, parameter, f"a number whose values fit {what} (|{parameter}| <= {limit:.6g})", value
+        )
+    return value
+
+
+def _fits_normal(name: str, mean: float, std: float, dtype: mx.Dtype, reach: float = _NORMAL_REACH) -> None:
+    """N(mean, std²) draws (to ``reach`` stds) are finite in ``dtype``."""
+    _fits(name, "std", std, dtype, reach)
+    _fits(name, "mean", mean, dtype, 1.0, offset=reach * std)
+
+
 def _fan(shape: Shape, mode: VarianceMode, name: str) -> float:
     fan_in, fan_out = compute_fans(shape, name)
     return _mode_fan(fan_in, fan_out, mode)
@@ -212,7 +243,7 @@ def constant(value: float, *, dtype: mx.Dtype = mx.float32) -> Fill:
         >>> mlxinit.get("constant", value=0.5)(mx.zeros((2, 2))).tolist()
         [[0.5, 0.5], [0.5, 0.5]]
     """
-    value = check_real("constant", "value", value)
+    value = _fits("constant", "value", check_real("constant", "value", value), dtype)
 
     def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         return mx.full(_shape(a, region), value, dtype=dtype)
@@ -315,7 +346,7 @@ def eye(
         >>> mlxinit.get("eye", gain=2.0)(mx.zeros((2, 3))).tolist()
         [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
     """
-    gain = check_real("eye", "gain", gain)
+    gain = _fits("eye", "gain", check_real("eye", "gain", gain), dtype)
     layout = check_layout("eye", batch_axis=batch_axis, segments=segments)
 
     def init(a: mx.array, *, key: Key = None) -> mx.array:
@@ -360,6 +391,8 @@ def dirac(groups: int = 1, *, dtype: mx.Dtype = mx.float32) -> Fill:
     def init(a: mx.array, *, key: Key = None) -> mx.array:
         shape = a.shape
         _need_conv(shape, groups)
+        if (empty := _empty(a, dtype)) is not None:
+            return empty  # no centre tap to set (and MLX refuses to scatter into it)
         out_g = shape[0] // groups
         k = min(out_g, shape[-1])
         spatial = shape[1:-1]
@@ -398,6 +431,7 @@ def normal(mean: float = 0.0, std: float = 1.0, *, dtype: mx.Dtype = mx.float32)
     """
     mean = check_real("normal", "mean", mean)
     std = check_real("normal", "std", std, ge=0.0)
+    _fits_normal("normal", mean, std, dtype)
 
     def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         return sampling.normal(a.shape, scale=std, loc=mean, dtype=dtype, key=key, region=region)
@@ -424,6 +458,9 @@ def uniform(low: float = 0.0, high: float = 1.0, *, dtype: mx.Dtype = mx.float32
     high = check_real("uniform", "high", high)
     if low > high:
         raise InvalidParameterError("uniform", "high", f"a number >= low ({low})", high)
+    _fits("uniform", "low", low, dtype)
+    _fits("uniform", "high", high, dtype)
+    _fits("uniform", "high", high - low, dtype)  # MLX computes low + (high - low) * u in dtype
 
     def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         return sampling.uniform(low, high, a.shape, dtype=dtype, key=key, region=region)
@@ -465,6 +502,11 @@ def truncated_normal(
     upper = check_real("truncated_normal", "upper", upper)
     if upper <= lower:
         raise InvalidParameterError("truncated_normal", "upper", f"a number > lower ({lower})", upper)
+    # Draws lie in [lower, upper] and, where that interval meets [-6, 6], within it.
+    inner_lo, inner_hi = max(lower, -_NORMAL_REACH), min(upper, _NORMAL_REACH)
+    reach = max(abs(inner_lo), abs(inner_hi)) if inner_lo <= inner_hi else max(abs(lower), abs(upper))
+    _fits_normal("truncated_normal", mean, std, mx.float32, reach)  # drawn in float32
+    _fits_normal("truncated_normal", mean, std, dtype, reach)
 
     def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         return _truncated(a.shape, mean, std, lower, upper, dtype, key, region)
@@ -473,8 +515,9 @@ def truncated_normal(
     return _attach(init, lambda shape: std * s, "truncated_normal", mean=mean, truncation=(lower, upper))
 
 
-def _gain(name: str, gain: Any) -> float:
-    return check_real(name, "gain", gain)
+def _gain(name: str, gain: Any, dtype: mx.Dtype) -> float:
+    """A fan-based initializer's gain: its std is at most ``gain`` (fans are at least 1)."""
+    return _fits(name, "gain", check_real(name, "gain", gain), dtype, _NORMAL_REACH)
 
 
 def _segment_scale(
@@ -622,11 +665,11 @@ def glorot_normal(
         >>> init(mx.zeros((16, 8)), gain=2.0).shape
         (16, 8)
     """
-    default_gain = _gain("glorot_normal", gain)
+    default_gain = _gain("glorot_normal", gain, dtype)
     layout = check_layout("glorot_normal", in_axis, out_axis, batch_axis, segments)
 
     def init(a: mx.array, gain: float | None = None, *, key: Key = None, region: Region | None = None) -> mx.array:
-        g = default_gain if gain is None else _gain("glorot_normal", gain)
+        g = default_gain if gain is None else _gain("glorot_normal", gain, dtype)
         if not layout.is_default:
             std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
             return _fan_draw(a, layout, "glorot_normal", "normal", std_of, dtype, key, region)
@@ -673,11 +716,11 @@ def glorot_uniform(
         >>> mlxinit.get("glorot_uniform")(mx.zeros((16, 8))).shape
         (16, 8)
     """
-    default_gain = _gain("glorot_uniform", gain)
+    default_gain = _gain("glorot_uniform", gain, dtype)
     layout = check_layout("glorot_uniform", in_axis, out_axis, batch_axis, segments)
 
     def init(a: mx.array, gain: float | None = None, *, key: Key = None, region: Region | None = None) -> mx.array:
-        g = default_gain if gain is None else _gain("glorot_uniform", gain)
+        g = default_gain if gain is None else _gain("glorot_uniform", gain, dtype)
         if not layout.is_default:
             std_of = lambda i, o: g * _sqrt_ratio(2.0, i + o)  # noqa: E731
             return _fan_draw(a, layout, "glorot_uniform", "uniform", std_of, dtype, key, region)
@@ -693,7 +736,7 @@ def glorot_uniform(
 
 def _he(name: str, uniform_: bool, mode: FanMode, gain: float, layout: Layout, dtype: mx.Dtype) -> Fill:
     default_mode = check_choice(name, "mode", mode, _FAN_MODES)
-    default_gain = _gain(name, gain)
+    default_gain = _gain(name, gain, dtype)
 
     def init(
         a: mx.array,
@@ -704,7 +747,7 @@ def _he(name: str, uniform_: bool, mode: FanMode, gain: float, layout: Layout, d
         region: Region | None = None,
     ) -> mx.array:
         m = default_mode if mode is None else check_choice(name, "mode", mode, _FAN_MODES)
-        g = default_gain if gain is None else _gain(name, gain)
+        g = default_gain if gain is None else _gain(name, gain, dtype)
         if not layout.is_default:
             kind = "uniform" if uniform_ else "normal"
             std_of = lambda i, o: g * _sqrt_ratio(1.0, i if m == "fan_in" else o)  # noqa: E731
@@ -950,6 +993,7 @@ def variance_scaling(
     """
     name = "variance_scaling"
     scale = check_real(name, "scale", scale, gt=0.0)
+    _fits(name, "scale", math.sqrt(scale), dtype, _NORMAL_REACH)  # the std is at most sqrt(scale)
     mode = check_choice(name, "mode", mode, _VS_MODES)
     distribution = check_choice(name, "distribution", distribution, _VS_DISTRIBUTIONS)
     layout = check_layout(name, in_axis, out_axis, batch_axis, segments)
@@ -1006,6 +1050,7 @@ def sparse(
     sparsity = check_real("sparse", "sparsity", sparsity, ge=0.0, lt=1.0)
     mean = check_real("sparse", "mean", mean)
     std = check_real("sparse", "std", std, ge=0.0)
+    _fits_normal("sparse", mean, std, dtype)
 
     def init(a: mx.array, *, key: Key = None, region: Region | None = None) -> mx.array:
         _need_2d("sparse", a.shape)
@@ -1073,7 +1118,7 @@ def orthogonal(
     """
     from ._haar import haar_tall
 
-    gain = check_real("orthogonal", "gain", gain)
+    gain = _fits("orthogonal", "gain", check_real("orthogonal", "gain", gain), dtype)  # |q| <= 1
     layout = check_layout("orthogonal", batch_axis=batch_axis, segments=segments)
 
     def block(rows: int, cols: int, key: Key) -> mx.array:

@@ -253,9 +253,12 @@ def trunc_normal(
     b = check_real(name, "b", b)
     if b <= a:
         raise mlxinit.InvalidParameterError(name, "b", f"a number > a ({a})", b)
-    return _registry(registry).get(
-        "truncated_normal", mean=mean, std=std, lower=(a - mean) / std, upper=(b - mean) / std, dtype=dtype
-    )
+    lower, upper = (a - mean) / std, (b - mean) / std
+    if not (math.isfinite(lower) and math.isfinite(upper)):  # the built-in takes the bounds in std units
+        raise mlxinit.InvalidParameterError(
+            name, "std", f"a std for which (a - mean) / std and (b - mean) / std are finite (a={a}, b={b})", std
+        )
+    return _registry(registry).get("truncated_normal", mean=mean, std=std, lower=lower, upper=upper, dtype=dtype)
 
 
 def linear_default(
@@ -289,6 +292,8 @@ def linear_default(
     name = "torch:linear_default"
     if fan_in is not None and (isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 0):
         raise mlxinit.ParameterTypeError(name, "fan_in", "a non-negative int or None", fan_in)
+    if fan_in is not None and fan_in >= 2**63:  # 1 / sqrt(fan_in) in floats; no layer has more inputs
+        raise mlxinit.InvalidParameterError(name, "fan_in", "a non-negative int below 2**63, or None", fan_in)
     layout = _layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, segments=segments)
     if layout and fan_in is None:  # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) is he_uniform with gain 1/sqrt(3)
         return _registry(registry).get("he_uniform", gain=1.0 / math.sqrt(3.0), dtype=dtype, **layout)
