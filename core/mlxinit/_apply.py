@@ -236,7 +236,16 @@ def param_key(seed: int, path: str) -> mx.array:
 
     It depends only on ``seed`` and the parameter's dotted ``path`` (BLAKE2b of both),
     so adding layers or traversing in another order changes no other parameter.
+
+    Raises:
+        ParameterTypeError: ``seed`` is not an int in ``[0, 2**64)`` or ``path`` not a string.
     """
+    from ._errors import ParameterTypeError
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise ParameterTypeError("param_key", "seed", "an int in [0, 2**64)", seed)
+    if not isinstance(path, str):
+        raise ParameterTypeError("param_key", "path", "a dotted parameter path (a string)", path)
     return _rng.path_key(seed, path)
 
 

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
+from ._initializer import MAX_DIM
 from ._text import description, param_docs, plain, split_default
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ def _param(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if key in _NOT_PARAMS:
+        raise argparse.ArgumentTypeError(f"{key!r} is not a hyper-parameter; {_NOT_PARAMS[key]} (got {text!r})")
     try:
         value = json.loads(raw)
     except ValueError:
@@ -127,13 +130,22 @@ def _param(text: str) -> tuple[str, Any]:
     return key, value
 
 
+#: ``--param`` keys that are options of their own (``get()``'s keywords that are not hyper-parameters).
+_NOT_PARAMS = {
+    "dtype": "use --dtype",
+    "seed": "use --seed",
+    "key": "use --seed (a key's stream is the seed's)",
+    "registry": "factories that declare it get the registry building them",
+}
+
+
 def _dim(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    if not 0 <= n <= MAX_DIM:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer below 2**31 (as MLX's), got {text!r}")
     return n
 
 
@@ -778,7 +790,7 @@ def _error(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (also after ``--help``)."""
     from ._errors import MlxinitError
 
     parser = build_parser()
@@ -810,6 +822,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except SystemExit as e:  # argparse's --help: the status, as for every other outcome
+        return e.code if isinstance(e.code, int) else 0
     except Exception as e:
         if os.environ.get("MLXINIT_DEBUG"):
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ._errors import ShapeError, UnknownNonlinearityError
+from ._errors import ParameterTypeError, ShapeError, UnknownNonlinearityError
 from ._names import close_matches, snake
 
 __all__ = ["calculate_gain", "compute_fans"]
@@ -27,11 +27,17 @@ def compute_fans(shape: Sequence[int], initializer: str = "initializer") -> tupl
 
     Raises:
         ShapeError: ``shape`` has fewer than two dimensions.
+        ParameterTypeError: ``shape`` is not a sequence of non-negative ints.
 
     Example:
         >>> compute_fans((64, 3, 3, 32))
         (288, 576)
     """
+    if not (
+        (isinstance(shape, (tuple, list)) or (isinstance(shape, Sequence) and not isinstance(shape, (str, bytes))))
+        and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+    ):
+        raise ParameterTypeError(initializer, "shape", "a tuple or list of non-negative ints", shape)
     if len(shape) < 2:
         raise ShapeError(
             initializer, tuple(shape), "at least 2 dimensions to compute fan_in and fan_out"
@@ -119,7 +125,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
                 f"leaky_relu: expected a finite number for the negative slope, got {param!r}.",
                 nonlinearity=nonlinearity,
             )
-        return math.sqrt(2.0 / (1.0 + slope**2))
+        return math.sqrt(2.0 / (1.0 + slope * slope))  # a huge slope gives 0.0, not an OverflowError
     near: list[str] = []
     if snake(nonlinearity) in _UNTABULATED:
         hint = " (PyTorch's gain table has no entry for it)"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal, final
+from typing import TYPE_CHECKING, Any, Literal, final
 
 import mlx.core as mx
 
 from . import _rng
 from ._errors import FactoryError, MlxinitWarning, ParameterTypeError, ShapeError
+
+if TYPE_CHECKING:
+    import inspect
 
 __all__ = ["DISTRIBUTIONS", "Distribution", "Fill", "Initializer", "Shape", "wrap_callable"]
 
@@ -78,6 +82,15 @@ class Fill:
             raise FactoryError(f"Fill: expected_std must be a callable shape -> float, got {expected_std!r}.")
         if distribution is not None and distribution not in DISTRIBUTIONS:
             raise FactoryError(f"Fill: distribution expected one of {DISTRIBUTIONS}, got {distribution!r}.")
+        if _finite(mean) is None:
+            raise FactoryError(f"Fill: mean expected a finite real number, got {mean!r}.")
+        t = truncation
+        if t is not None and not (
+            isinstance(t, tuple) and len(t) == 2 and all(_bound(b) is not None for b in t) and t[0] < t[1]
+        ):
+            raise FactoryError(
+                f"Fill: truncation expected None or a pair (lower, upper) with lower < upper, got {t!r}."
+            )
         setattr_ = object.__setattr__
         setattr_(self, "function", function)
         setattr_(self, "expected_std", expected_std)
@@ -101,7 +114,29 @@ class Fill:
         return f"Fill({shown}, mean={self.mean!r}, truncation={self.truncation!r})"
 
 
+def _bound(x: object) -> float | None:
+    """``x`` as a float that may be infinite, or ``None`` (not a real number, NaN, an int beyond floats)."""
+    if isinstance(x, float):
+        return None if math.isnan(x) else x
+    return _finite(x)
+
+
+def _finite(x: object) -> float | None:
+    """``x`` as a finite float, or ``None`` (not a real number, NaN, infinite, or beyond the float range)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    try:
+        v = float(x)
+    except OverflowError:
+        return None
+    return v if math.isfinite(v) else None
+
+
 _keywords_by_code: dict[Any, tuple[bool, bool]] = {}
+_signature_by_code: dict[Any, inspect.Signature | None] = {}
+
+#: MLX's array dimensions are 32-bit signed integers.
+MAX_DIM = 2**31 - 1
 
 
 def _keywords(fn: Callable[..., Any]) -> tuple[bool, bool]:
@@ -129,13 +164,64 @@ def _keywords(fn: Callable[..., Any]) -> tuple[bool, bool]:
     return hit
 
 
+def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """``fn``'s signature (cached per code object), or ``None`` where it has none."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and code in _signature_by_code:
+        return _signature_by_code[code]
+    import inspect
+
+    try:
+        sig: inspect.Signature | None = inspect.signature(fn)
+    except (TypeError, ValueError):
+        sig = None
+    if code is not None:
+        _signature_by_code[code] = sig
+    return sig
+
+
+def _check_call_arguments(name: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Call-time arguments the closure does not take raise a ParameterTypeError naming them.
+
+    Only checked when a call passes arguments besides the array (``init(a, gain=2.0)``), so
+    plain calls cost nothing; a closure without a signature is left to itself.
+    """
+    sig = _signature(fn)
+    if sig is None:
+        return
+    try:
+        sig.bind(None, *args, **kwargs)
+    except TypeError:
+        pass
+    else:
+        return
+    params = list(sig.parameters.values())[1:]
+    takes = [
+        p.name
+        for p in params
+        if p.name not in ("key", "region") and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    expected = (
+        "one of the call-time arguments " + ", ".join(repr(t) for t in takes)
+        if takes
+        else "no call-time arguments"
+    ) + f" (hyper-parameters go to mlxinit.get({name!r}, ...))"
+    for k, v in kwargs.items():
+        if k not in takes:
+            raise ParameterTypeError(name, k, expected, v)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    raise ParameterTypeError(
+        name, "*args", f"at most {len(positional)} positional argument(s) after the array; {expected}", args
+    )
+
+
 def _as_target(a: object, name: str) -> mx.array:
     """``a`` itself, or a lazy zero array standing for a shape given as a tuple or list."""
     if isinstance(a, mx.array):
         return a
     if isinstance(a, (tuple, list)):
-        if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in a):
-            raise ShapeError(name, tuple(a), "a shape of non-negative ints")
+        if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM for d in a):
+            raise ShapeError(name, tuple(a), "a shape of non-negative ints (each at most 2**31 - 1, as in MLX)")
         return mx.zeros(tuple(a))  # lazy: closures read only .shape, so it is never computed
     raise ParameterTypeError(name, "a", "an mx.array or a shape (tuple or list of ints)", a)
 
@@ -387,6 +473,8 @@ class Initializer:
             ParameterTypeError: ``a`` is not an array or shape, or ``key`` is not a key.
         """
         target = _as_target(a, self._name)
+        if args or kwargs:
+            _check_call_arguments(self._name, self._fn, args, kwargs)
         if key is not None:
             if not _rng.is_key(key):
                 raise ParameterTypeError(self._name, "key", "an mx.random.key(...): a (2,) uint32 array", key)

@@ -133,6 +133,12 @@ def load_recipe(source: str | os.PathLike[str], *, format: str | None = None) ->
     Raises:
         InvalidIdentifierError: unreadable or malformed recipe (the parser's message included).
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidIdentifierError(
+            f"recipe: expected a path or the recipe's text, got {source!r} of type {type(source).__name__}."
+        )
+    if format is not None and not isinstance(format, str):
+        raise InvalidIdentifierError(f"recipe format: expected 'json', 'toml' or 'yaml', got {format!r}.")
     text: str
     name = "recipe"
     is_text = isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{"))

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import mlx.core as mx
 
 from . import _rng
+from ._errors import InvalidParameterError, ParameterTypeError
 from ._rng import TILE, Region, crop, subkey, tiled
 
 __all__ = ["TILE", "Region", "crop", "normal", "subkey", "tiled", "truncated_normal", "truncated_std", "uniform"]
@@ -109,10 +110,19 @@ def _cdf(x: float) -> float:
 def truncated_std(lower: float, upper: float) -> float:
     """Standard deviation of N(0, 1) truncated to ``[lower, upper]`` (0.0 for an empty interval).
 
+    Raises:
+        ParameterTypeError: a bound that is not a real number.
+        InvalidParameterError: a bound that is NaN.
+
     Example:
         >>> round(truncated_std(-2.0, 2.0), 6)
         0.879626
     """
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            raise ParameterTypeError("truncated_std", name, "a real number (±inf allowed)", bound)
+        if math.isnan(bound):
+            raise InvalidParameterError("truncated_std", name, "a number (±inf allowed), not NaN", bound)
     z = _cdf(upper) - _cdf(lower)
     if z <= 0.0:
         return 0.0
