@@ -63,15 +63,16 @@ def not_a_factory() -> int:
     return 0
 '''
 
+FILL = f"{mlxinit.Fill.__module__}.{mlxinit.Fill.__qualname__}"
 REVEALED = {
     "R1": f"{mlxinit.Initializer.__module__}.{mlxinit.Initializer.__qualname__}",
     "R2": "mlx.core.array",
     "R3": "mlx.core.array",
     "R4": "typing.Mapping[str, Any]",
     "R5": "float | None",
-    "R6": "def (scale: float =, *, dtype: mlx.core.Dtype =) -> mlxinit._initializer.Fill",
-    "R7": "def (scale: float =, *, dtype: mlx.core.Dtype =) -> mlxinit._initializer.Fill",
-    "R8": "def (registry: mlxinit._registry.Registrar)",
+    "R6": f"def (scale: float =, *, dtype: mlx.core.Dtype =) -> {FILL}",
+    "R7": f"def (scale: float =, *, dtype: mlx.core.Dtype =) -> {FILL}",
+    "R8": f"def (registry: {mlxinit.Registrar.__module__}.{mlxinit.Registrar.__qualname__})",
 }
 ERRORS = {"E1": "index", "E2": "arg-type", "E3": "type-var"}
 
