@@ -72,7 +72,7 @@ wild = st.one_of(
     st.none(),
     st.text(max_size=6),
     st.lists(st.integers(-3, 3), max_size=3),
-    st.dictionaries(st.text(max_size=3), st.integers(-2, 2), max_size=2),
+    st.dictionaries(st.one_of(st.text(max_size=3), st.integers(-2, 2), st.none()), st.integers(-2, 2), max_size=3),
     st.complex_numbers(max_magnitude=2, allow_nan=False),
     st.sampled_from([
         mx.array(0.5), mx.array([1.0, 2.0]), mx.array(True), mx.array(3), mx.array(float("nan")), mx.random.key(0),
@@ -284,6 +284,7 @@ ENTRY_POINTS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "load_recipe": (lambda src, *f: mlxinit.load_recipe(src, **({"format": f[0]} if f else {})), 1, 2),
     "Recipe.from_dict": (mlxinit.Recipe.from_dict, 1, 1),
     "Fill": (lambda *a: _use_fill(mlxinit.Fill(*a)), 1, 5),
+    "Initializer.expected_std": (lambda shape: mlxinit.get("he_normal").expected_std(shape), 1, 1),
     "check_real": (lambda v: mlxinit.validate.check_real("x", "p", v), 1, 1),
     "check_int": (lambda v: mlxinit.validate.check_int("x", "p", v), 1, 1),
     "check_choice": (lambda v: mlxinit.validate.check_choice("x", "p", v, ("fan_in", "fan_out")), 1, 1),
@@ -414,7 +415,10 @@ def _no_none(v: Any) -> Any:
 
 plain = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(), st.text(max_size=5)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.one_of(st.text(max_size=4), st.integers(-3, 3), st.booleans()), inner, max_size=3),
+    ),
     max_leaves=6,
 )
 json_identifiers = st.one_of(
@@ -433,17 +437,24 @@ recipe_data = st.one_of(
             "extra": plain,
         },
     ),
+    st.dictionaries(st.one_of(st.sampled_from(["rules", "seed", "preset"]), st.integers(-2, 2)), plain, max_size=3),
     plain,
 )
 
 
 @FUZZ
-@given(data=recipe_data, fmt=st.sampled_from(["json", "toml"]))
+@given(data=recipe_data, fmt=st.sampled_from(["json", "toml", "yaml"]))
 def test_recipe_files(tmp_path_factory: pytest.TempPathFactory, data: Any, fmt: str) -> None:
-    """Any JSON or TOML recipe file loads to a Recipe that applies, or raises an MlxinitError."""
+    """Any JSON, TOML or YAML recipe file loads to a Recipe that applies, or raises an MlxinitError."""
     if fmt == "toml" and not isinstance(data, Mapping):
         return  # TOML documents are tables
-    text = json.dumps(data) if fmt == "json" else to_toml(data)
+    if fmt == "json":
+        text = json.dumps(data)
+    elif fmt == "toml":
+        text = to_toml(data)
+    else:
+        yaml = pytest.importorskip("yaml")
+        text = yaml.safe_dump(data)
     path = tmp_path_factory.mktemp("recipe") / f"init.{fmt}"
     path.write_text(text, encoding="utf-8")
     recipe = outcome(mlxinit.load_recipe, path)
@@ -623,6 +634,16 @@ def test_an_int_beyond_the_float_range_is_not_finite() -> None:
         mlxinit.get("glorot_uniform")((4, 4), 2**2000)
 
 
+def test_expected_std_of_a_plugin_that_breaks_its_promise() -> None:
+    """A Fill whose expected_std returns a non-number or raises: FactoryError (float() raised TypeError)."""
+    for expected in (lambda shape: shape, lambda shape: -1.0, lambda shape: 1 / 0):
+        init = mlxinit.Initializer(mlxinit.Fill(lambda a: mx.zeros(a.shape), expected_std=expected), name="broken")
+        with pytest.raises(mlxinit.FactoryError, match="The expected_std of 'broken'"):
+            init.expected_std((2, 2))
+    with pytest.raises(mlxinit.ParameterTypeError, match="'shape' expected a shape"):
+        mlxinit.get("normal").expected_std(3)  # type: ignore[arg-type]
+
+
 def test_linear_default_fan_in_beyond_float_range() -> None:
     """torch:linear_default with a fan_in no float can take: InvalidParameterError, not OverflowError."""
     with pytest.raises(mlxinit.InvalidParameterError, match=r"below 2\*\*63"):
@@ -634,6 +655,15 @@ def test_trunc_normal_std_too_small_for_its_bounds() -> None:
     with pytest.raises(mlxinit.InvalidParameterError) as caught:
         mlxinit.get("torch:trunc_normal", std=1e-320)
     assert (caught.value.initializer, caught.value.parameter) == ("torch:trunc_normal", "std")
+
+
+def test_recipe_with_keys_of_several_types() -> None:
+    """A YAML recipe with an int key beside string keys: the unknown keys are named (sorting them raised)."""
+    pytest.importorskip("yaml")
+    with pytest.raises(mlxinit.InvalidIdentifierError, match=r"unknown key\(s\) '', 0;"):
+        mlxinit.load_recipe("'': null\n0: null\n", format="yaml")
+    with pytest.raises(mlxinit.InvalidIdentifierError, match=r"unknown key\(s\) 'a', 1;"):
+        mlxinit.Recipe.from_dict({1: 2, "a": 3})
 
 
 def test_cli_dimension_beyond_mlx_range_is_a_usage_error() -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, final
 import mlx.core as mx
 
 from . import _rng
-from ._errors import FactoryError, MlxinitWarning, ParameterTypeError, ShapeError
+from ._errors import FactoryError, MlxinitError, MlxinitWarning, ParameterTypeError, ShapeError
 
 if TYPE_CHECKING:
     import inspect
@@ -215,14 +215,19 @@ def _check_call_arguments(name: str, fn: Callable[..., Any], args: tuple[Any, ..
     )
 
 
+def _check_dims(shape: tuple[Any, ...] | list[Any], name: str) -> Shape:
+    """``shape`` as a tuple, if every entry is an int MLX takes as a dimension; else a ShapeError."""
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM for d in shape):
+        raise ShapeError(name, tuple(shape), "a shape of non-negative ints (each at most 2**31 - 1, as in MLX)")
+    return tuple(shape)
+
+
 def _as_target(a: object, name: str) -> mx.array:
     """``a`` itself, or a lazy zero array standing for a shape given as a tuple or list."""
     if isinstance(a, mx.array):
         return a
     if isinstance(a, (tuple, list)):
-        if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM for d in a):
-            raise ShapeError(name, tuple(a), "a shape of non-negative ints (each at most 2**31 - 1, as in MLX)")
-        return mx.zeros(tuple(a))  # lazy: closures read only .shape, so it is never computed
+        return mx.zeros(_check_dims(a, name))  # lazy: closures read only .shape, so it is never computed
     raise ParameterTypeError(name, "a", "an mx.array or a shape (tuple or list of ints)", a)
 
 
@@ -406,12 +411,34 @@ class Initializer:
         """The standard deviation it promises for an array of ``shape`` (``None``: no promise).
 
         Raises:
-            ShapeError: the initializer cannot fill that shape.
+            ShapeError: the initializer cannot fill that shape, or ``shape`` is not a shape.
+            FactoryError: the factory's ``expected_std`` raised, or gave something that is not
+                a non-negative finite number.
         """
+        if not isinstance(shape, (tuple, list)):
+            raise ParameterTypeError(self._name, "shape", "a shape (tuple or list of ints)", shape)
+        dims = _check_dims(shape, self._name)
         expected = self._fill.expected_std
         if expected is None:
             return None
-        return float(expected(tuple(shape)))
+        try:
+            value = expected(dims)
+        except MlxinitError:
+            raise
+        except Exception as e:  # a plugin's promise that fails breaks only the promise
+            raise FactoryError(
+                f"The expected_std of {self._name!r} raised {type(e).__name__} for shape {dims}: {e}"
+            ) from e
+        try:
+            std = float(value) if not isinstance(value, (bool, str, bytes)) else math.nan
+        except (TypeError, ValueError, OverflowError):
+            std = math.nan
+        if not (math.isfinite(std) and std >= 0.0):
+            raise FactoryError(
+                f"The expected_std of {self._name!r} returned {value!r} for shape {dims}, "
+                "expected a non-negative finite number."
+            )
+        return std
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Initializer is frozen; cannot set {name!r}. Build a new one with mlxinit.get(...).")

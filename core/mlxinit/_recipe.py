@@ -34,8 +34,8 @@ class Recipe:
     them as they were given, and :func:`mlxinit.apply` evaluates them per parameter.
     """
 
-    rules: Mapping[str, Any] = field(default_factory=dict)
-    preset: Any = None
+    rules: Mapping[str, str | Mapping[str, Any]] = field(default_factory=dict)
+    preset: str | Mapping[str, Any] | None = None
     seed: int | None = None
     config: Any = None
 
@@ -44,7 +44,7 @@ class Recipe:
         """Validate and build a recipe from parsed JSON/TOML/YAML."""
         if not isinstance(data, Mapping):
             raise InvalidIdentifierError(f"{source}: expected a table/object at the top, got {type(data).__name__}.")
-        unknown = sorted(set(data) - _KEYS)
+        unknown = sorted(set(data) - _KEYS, key=repr)  # YAML keys may be ints, bools or None too
         if unknown:
             raise InvalidIdentifierError(
                 f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
