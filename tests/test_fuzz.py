@@ -618,6 +618,34 @@ def test_truncated_std_refuses_non_numbers() -> None:
     assert mlxinit.sampling.truncated_std(-math.inf, math.inf) == pytest.approx(1.0)
 
 
+def test_truncated_std_of_an_int_bound_beyond_the_float_range() -> None:
+    """An int bound no float can hold is as far out as infinity (it raised OverflowError)."""
+    assert mlxinit.sampling.truncated_std(0.0, 2**2000) == mlxinit.sampling.truncated_std(0.0, math.inf)
+
+
+def test_gpt2_preset_checks_n_layer_and_std() -> None:
+    """gpt2's n_layer beyond 2**63 or a non-number std: InvalidParameterError (OverflowError, TypeError before)."""
+    with pytest.raises(mlxinit.InvalidParameterError, match="'n_layer' expected a positive int below 2"):
+        mlxinit.apply(_model(), preset={"name": "gpt2", "n_layer": 2**2000})
+    for std in ("x", 2**2000, math.nan):
+        with pytest.raises(mlxinit.InvalidParameterError, match="gpt2: parameter 'std' expected a positive finite"):
+            mlxinit.apply(_model(), preset={"name": "gpt2", "n_layer": 2, "std": std})
+
+
+def test_a_preset_that_raises_is_a_factory_error() -> None:
+    """A preset raising its own exception: FactoryError with the cause, and nothing changed."""
+
+    def broken(model: nn.Module) -> list[tuple[str, str]]:
+        raise ValueError("no luck")
+
+    model = _model()
+    before = _flat(model)
+    with pytest.raises(mlxinit.FactoryError, match="preset 'broken' raised ValueError: no luck") as caught:
+        mlxinit.apply(model, preset=broken)
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert all(_flat(model)[k] is v for k, v in before.items())
+
+
 def test_fill_checks_mean_and_truncation() -> None:
     """A Fill's mean and truncation are checked when it is made, not when they are first read."""
     with pytest.raises(mlxinit.FactoryError, match="mean expected a finite real number, got 'x'"):

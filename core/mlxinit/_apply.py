@@ -645,6 +645,10 @@ def apply(
             raise
         except TypeError as e:
             raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
+        except Exception as e:  # a broken preset fails as a factory does, with its cause
+            from ._errors import FactoryError
+
+            raise FactoryError(f"preset {preset_name!r} raised {type(e).__name__}: {e}") from e
         preset_rules = _compile(produced, offset=len(user))
 
     if sharding is not None and not isinstance(sharding, (ShardingPlan, Mapping)):

@@ -118,11 +118,17 @@ def truncated_std(lower: float, upper: float) -> float:
         >>> round(truncated_std(-2.0, 2.0), 6)
         0.879626
     """
+    bounds = []
     for name, bound in (("lower", lower), ("upper", upper)):
         if isinstance(bound, bool) or not isinstance(bound, (int, float)):
             raise ParameterTypeError("truncated_std", name, "a real number (±inf allowed)", bound)
-        if math.isnan(bound):
+        if isinstance(bound, float) and math.isnan(bound):
             raise InvalidParameterError("truncated_std", name, "a number (±inf allowed), not NaN", bound)
+        try:
+            bounds.append(float(bound))
+        except OverflowError:  # an int beyond the float range is as far out as infinity
+            bounds.append(math.inf if bound > 0 else -math.inf)
+    lower, upper = bounds
     z = _cdf(upper) - _cdf(lower)
     if z <= 0.0:
         return 0.0

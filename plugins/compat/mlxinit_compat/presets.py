@@ -111,9 +111,12 @@ def config_value(model: nn.Module, *names: str, default: Any = None) -> Any:
 
 
 def _positive(preset: str, option: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise mlxinit.InvalidParameterError(preset, option, "a positive number", value)
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise mlxinit.InvalidParameterError(preset, option, "a positive finite number", value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range
+        raise mlxinit.InvalidParameterError(preset, option, "a positive finite number", value) from None
 
 
 def torch_default(model: nn.Module) -> Rules:
@@ -171,13 +174,13 @@ def gpt2(
         n = config_value(model, "n_layer", "num_hidden_layers", default=None) or count_layers(model)
     else:
         n = n_layer
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < 2**63:
         raise mlxinit.InvalidParameterError(
             "gpt2",
             "n_layer",
             "a positive int (it could not be inferred: the model has no list of blocks)"
             if n_layer is None
-            else "a positive int",
+            else "a positive int below 2**63",
             n_layer,
         )
     rules: Rules = [
