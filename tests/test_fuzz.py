@@ -126,7 +126,17 @@ targets = mostly(
 )
 call_kwargs = mostly(
     st.just({}),
-    st.dictionaries(st.sampled_from(["gain", "mode", "key", "foo", "a"]), values, max_size=2),
+    st.dictionaries(st.sampled_from(["gain", "mode", "key", "region", "foo", "a"]), values, max_size=2),
+    st.lists(
+        st.one_of(
+            st.tuples(st.integers(-2, 7), st.integers(-2, 7)),
+            st.builds(slice, st.one_of(st.none(), st.integers(-3, 7)), st.one_of(st.none(), st.integers(-3, 7))),
+            st.builds(slice, st.integers(0, 3), st.integers(0, 3), st.sampled_from([None, 1, 2, -1, 0])),
+            st.builds(slice, values, values),
+            values,
+        ),
+        max_size=3,
+    ).map(lambda r: {"region": r}),
     st.tuples(values).map(lambda t: {"__args__": t}),
     weight=4,
 )
@@ -159,9 +169,34 @@ def exercise(init: mlxinit.Initializer, target: Any, kwargs: Mapping[str, Any]) 
     if out is not None:
         shape = tuple(target.shape) if isinstance(target, mx.array) else tuple(target)
         event("an array")
+        if "region" in kwargs and kwargs["region"] is not None:
+            box = _box(shape, kwargs["region"])
+            check_array(init, out, tuple(stop - start for start, stop in box))
+            key = kwargs.get("key")
+            if _rng_is_key(key) and not args and set(kwargs) <= {"key", "region"}:
+                full = init(target, key=key)
+                assert mx.array_equal(out, full[tuple(slice(a, b) for a, b in box)]).item(), (init, box)
+            return
         check_array(init, out, shape)
         std = outcome(init.expected_std, shape)
         assert std is None or (isinstance(std, float) and math.isfinite(std) and std >= 0.0), std
+
+
+def _rng_is_key(key: object) -> bool:
+    return isinstance(key, mx.array) and key.shape == (2,) and key.dtype == mx.uint32
+
+
+def _box(shape: tuple[int, ...], region: Any) -> list[tuple[int, int]]:
+    """The (start, stop) per axis that a region accepted by an initializer cuts out of ``shape``."""
+    box = []
+    for axis, n in enumerate(shape):
+        r = region[axis] if axis < len(region) else slice(None)
+        if isinstance(r, slice):
+            start, stop, _ = r.indices(n)
+            box.append((start, max(start, stop)))
+        else:
+            box.append((r[0], r[1]))
+    return box
 
 
 # ------------------------------------------------------------------ get and its initializers
@@ -535,6 +570,8 @@ def test_cli(argv: list[str]) -> None:
     assert "Traceback" not in err, err
     if status == 0:
         assert out.strip()
+    elif argv and argv[0] == "check" and out.strip():
+        assert "FAIL" in out  # a conformance report that found failures (exit 1), not an error
     elif argv and argv[0] in ("sample", "info", "list", "check") and "--help" not in argv:
         assert len(err.strip().splitlines()) == 1, err
 
@@ -589,6 +626,27 @@ def test_values_the_dtype_cannot_hold_are_refused(
     assert e.value.parameter == parameter
 
 
+@pytest.mark.parametrize(
+    ("bounds", "parameter"),
+    [((6.0, 3.4028235677973366e38), "lower"), ((5.0, 5.2), "lower"), ((-1e30, -4.0), "upper"), ((3.8, 1e30), "lower")],
+)
+def test_truncation_beyond_the_samplers_reach_is_refused(bounds: tuple[float, float], parameter: str) -> None:
+    """An interval (almost) wholly in a tail float32 cannot draw from: refused (it gave NaN, inf or its bound)."""
+    lower, upper = bounds
+    with pytest.raises(mlxinit.InvalidParameterError, match="float32 draws reach") as caught:
+        mlxinit.get("truncated_normal", lower=lower, upper=upper)
+    assert caught.value.parameter == parameter
+
+
+def test_a_far_bound_never_lands_in_the_draws() -> None:
+    """A far one-sided bound (1e30) is drawn as ±5.3 std: no draw lands on the bound or on inf."""
+    init = mlxinit.get("truncated_normal", lower=-1e30, upper=1e30)
+    w = init((2048, 2048), key=mx.random.key(0))
+    assert mx.max(mx.abs(w)).item() < 5.4
+    tail = mlxinit.get("truncated_normal", lower=3.0, upper=1e30)((4096, 1024), key=mx.random.key(1))
+    assert 3.0 <= mx.min(tail).item() <= mx.max(tail).item() < 5.4
+
+
 def test_values_the_dtype_can_hold_are_kept() -> None:
     """Just inside the dtype's range, values are finite; a call-time gain is checked the same way."""
     for init, shape in [
@@ -600,6 +658,17 @@ def test_values_the_dtype_can_hold_are_kept() -> None:
         assert mx.all(mx.isfinite(init(shape))).item(), init
     with pytest.raises(mlxinit.InvalidParameterError, match="'gain' expected a number whose values fit float16"):
         mlxinit.get("he_normal", dtype="float16")((4, 4), gain=1e5)
+
+
+def test_segments_beyond_any_dimension() -> None:
+    """segments=2**63 is refused when built; many segments of an empty axis make one empty array.
+
+    (Both raised OverflowError from building a tuple of that many segments, and a large count
+    would have built it.)
+    """
+    with pytest.raises(mlxinit.InvalidParameterError, match="'segments' expected a positive int below 2"):
+        mlxinit.get("glorot_uniform", segments=2**63)
+    assert mlxinit.get("glorot_uniform", segments=10**8)((0, 4)).shape == (0, 4)
 
 
 @pytest.mark.parametrize("shape", [(0, 0, 0), (2, 0, 2), (0, 3, 0, 2), (2, 0, 0, 0, 2)])
@@ -692,6 +761,31 @@ def test_recipe_with_keys_of_several_types() -> None:
         mlxinit.load_recipe("'': null\n0: null\n", format="yaml")
     with pytest.raises(mlxinit.InvalidIdentifierError, match=r"unknown key\(s\) 'a', 1;"):
         mlxinit.Recipe.from_dict({1: 2, "a": 3})
+
+
+@pytest.mark.parametrize("bad", [slice(0.0, 2.0), slice("a", None), slice(0, 2, 0), slice(None, None, 0)])
+def test_a_region_slice_that_is_not_of_ints(bad: slice) -> None:
+    """A region slice with float or string bounds, or a step of 0: ShapeError (TypeError, ValueError before)."""
+    with pytest.raises(mlxinit.ShapeError, match="a slice of ints with step 1 on axis 0"):
+        mlxinit.get("normal")((4, 4), region=[bad])
+
+
+def test_aliases_that_only_look_iterable() -> None:
+    """register(..., aliases=mx.array(2)): RegistrationError (iterating a 0-d array raised TypeError)."""
+    with pytest.raises(mlxinit.RegistrationError, match="aliases of 'half': expected a sequence of names"):
+        mlxinit.Registry(plugins=False).register("half", lambda: None, aliases=mx.array(2))  # type: ignore[arg-type]
+
+
+def test_mamba_dt_bias_checks_what_float32_can_hold() -> None:
+    """hf:mamba_dt_bias with dt_max beyond the dtype or a dt that underflows to 0: refused (inf/-inf before)."""
+    with pytest.raises(mlxinit.InvalidParameterError, match=r"'dt_max' expected a number <= 3\.40282e"):
+        mlxinit.get("hf:mamba_dt_bias", dt_max=1e300)
+    with pytest.raises(mlxinit.InvalidParameterError, match=r"'dt_floor' expected a number <= 3\.40282e"):
+        mlxinit.get("hf:mamba_dt_bias", dt_floor=3.41e38)
+    with pytest.raises(mlxinit.InvalidParameterError, match="'dt_max' expected a number <= 65504"):
+        mlxinit.get("hf:mamba_dt_bias", dt_max=7e4, dtype="float16")
+    with pytest.raises(mlxinit.InvalidParameterError, match="'dt_min' expected dt_min or dt_floor >="):
+        mlxinit.get("hf:mamba_dt_bias", dt_min=5e-324, dt_floor=0.0)
 
 
 def test_cli_dimension_beyond_mlx_range_is_a_usage_error() -> None:

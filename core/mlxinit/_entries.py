@@ -327,7 +327,11 @@ def make_entry(
         raise RegistrationError(f"aliases of {name!r}: expected a sequence of names, got the string {aliases!r}.")
     if not isinstance(aliases, Iterable):
         raise RegistrationError(f"aliases of {name!r}: expected a sequence of names, got {aliases!r}.")
-    als = tuple(dict.fromkeys(check_name(a, "alias") for a in aliases))
+    try:
+        listed = list(aliases)
+    except TypeError:  # iterable by its type only, such as a 0-d mx.array
+        raise RegistrationError(f"aliases of {name!r}: expected a sequence of names, got {aliases!r}.") from None
+    als = tuple(dict.fromkeys(check_name(a, "alias") for a in listed))
     if not callable(factory):
         raise RegistrationError(f"Initializer {name!r}: expected a callable factory, got {factory!r}.")
     return Entry(name, provider, source, factory=factory, aliases=als, namespace=namespace)

@@ -101,6 +101,8 @@ class Layout:
         if seg is None or seg == 1:
             return (out,)
         if isinstance(seg, int):
+            if out == 0:  # an empty output axis: every segment is empty, as one is
+                return (0,)
             if out % seg:
                 raise ShapeError(name, tuple(shape), f"an output axis (length {out}) divisible by segments={seg}")
             return (out // seg,) * seg
@@ -158,14 +160,14 @@ def check_layout(
         for s in segments:
             if isinstance(s, bool) or not isinstance(s, int):
                 raise ParameterTypeError(name, "segments", "a positive int or a list of positive ints", segments)
-            if s < 1:
-                raise InvalidParameterError(name, "segments", "sizes >= 1", segments)
+            if not 1 <= s < 2**31:  # each size is part of an MLX dimension
+                raise InvalidParameterError(name, "segments", "sizes >= 1 (and below 2**31)", segments)
             sizes.append(s)
         seg = tuple(sizes)
     elif isinstance(segments, bool) or not isinstance(segments, int):
         raise ParameterTypeError(name, "segments", "a positive int or a list of positive ints", segments)
-    elif segments < 1:
-        raise InvalidParameterError(name, "segments", "a positive int", segments)
+    elif not 1 <= segments < 2**31:  # at most one segment per row of an MLX dimension
+        raise InvalidParameterError(name, "segments", "a positive int below 2**31", segments)
     else:
         seg = segments
     return Layout(ia, oa, batch, seg)

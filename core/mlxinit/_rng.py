@@ -124,7 +124,10 @@ def normalize_region(shape: Sequence[int], region: object, name: str = "region")
     for axis, n in enumerate(shape):
         r = region[axis] if axis < len(region) else slice(None)
         if isinstance(r, slice):
-            start, stop, step = r.indices(n)
+            try:
+                start, stop, step = r.indices(n)
+            except (TypeError, ValueError):  # bounds that are not ints, or a step of 0
+                raise ShapeError(name, shape, f"a slice of ints with step 1 on axis {axis}, got {r!r}") from None
             if step != 1:
                 raise ShapeError(name, shape, f"slices with step 1 in a region, got {r!r} on axis {axis}")
         elif (

@@ -77,6 +77,12 @@ def _attach(
 _LARGEST = {d: float(mx.finfo(d).max) for d in (mx.float32, mx.float16, mx.bfloat16)}
 #: How far (in stds) MLX's normal draws reach: ``mx.random.normal`` stays within about ±5.42.
 _NORMAL_REACH = 6.0
+#: How far into a tail ``mx.random.truncated_normal`` can draw: float32 ``erf(z / sqrt(2))`` is
+#: below 1.0 up to about 5.5, so its inverse stays finite within ±5.3.
+_SAMPLER_REACH = 5.3
+#: The least share of the normal's mass a truncation interval must hold within ±_SAMPLER_REACH:
+#: below it, float32 draws resolve the interval too coarsely (and a tail interval not at all).
+_MIN_TRUNCATED_MASS = 1e-4
 
 
 def _fits(name: str, parameter: str, value: float, dtype: mx.Dtype, reach: float = 1.0, offset: float = 0.0) -> float:
@@ -96,6 +102,15 @@ def _fits(name: str, parameter: str, value: float, dtype: mx.Dtype, reach: float
             name, parameter, f"a number whose values fit {what} (|{parameter}| <= {limit:.6g})", value
         )
     return value
+
+
+def _normal_mass(lower: float, upper: float) -> float:
+    """P(lower <= Z <= upper) for Z ~ N(0, 1), accurate in the tails."""
+    if lower >= 0.0:
+        return 0.5 * (math.erfc(lower / math.sqrt(2.0)) - math.erfc(upper / math.sqrt(2.0)))
+    if upper <= 0.0:
+        return 0.5 * (math.erfc(-upper / math.sqrt(2.0)) - math.erfc(-lower / math.sqrt(2.0)))
+    return 1.0 - 0.5 * (math.erfc(-lower / math.sqrt(2.0)) + math.erfc(upper / math.sqrt(2.0)))
 
 
 def _fits_normal(name: str, mean: float, std: float, dtype: mx.Dtype, reach: float = _NORMAL_REACH) -> None:
@@ -198,9 +213,13 @@ def _truncated(
     """Samples of ``mean + std * N(0, 1)`` truncated to ``[lower, upper]`` (std units).
 
     Drawn in float32, then cast and clipped to the inward-rounded bounds, so low
-    precision keeps the distribution and never leaves the interval.
+    precision keeps the distribution and never leaves the interval. Bounds beyond
+    ±``_SAMPLER_REACH`` are drawn as that far: MLX inverts the normal's CDF in float32, which
+    reaches 1.0 there, so a farther bound would let a rare draw land on it (or on ``inf``).
     """
-    z = sampling.truncated_normal(lower, upper, shape, dtype=mx.float32, key=key, region=region)
+    z = sampling.truncated_normal(
+        max(lower, -_SAMPLER_REACH), min(upper, _SAMPLER_REACH), shape, dtype=mx.float32, key=key, region=region
+    )
     x = z * std + mean if (std != 1.0 or mean != 0.0) else z
     if dtype == mx.float32:
         return mx.clip(x, mean + std * lower, mean + std * upper)
@@ -502,9 +521,18 @@ def truncated_normal(
     upper = check_real("truncated_normal", "upper", upper)
     if upper <= lower:
         raise InvalidParameterError("truncated_normal", "upper", f"a number > lower ({lower})", upper)
-    # Draws lie in [lower, upper] and, where that interval meets [-6, 6], within it.
-    inner_lo, inner_hi = max(lower, -_NORMAL_REACH), min(upper, _NORMAL_REACH)
-    reach = max(abs(inner_lo), abs(inner_hi)) if inner_lo <= inner_hi else max(abs(lower), abs(upper))
+    inner_lo, inner_hi = max(lower, -_SAMPLER_REACH), min(upper, _SAMPLER_REACH)
+    mass = _normal_mass(inner_lo, inner_hi) if inner_lo < inner_hi else 0.0
+    if mass < _MIN_TRUNCATED_MASS:
+        bound, value = ("lower", lower) if lower > 0 else ("upper", upper)
+        raise InvalidParameterError(
+            "truncated_normal",
+            bound,
+            f"a bound leaving at least {_MIN_TRUNCATED_MASS:g} of the normal's mass between lower and "
+            f"upper within ±{_SAMPLER_REACH} std, where float32 draws reach (the interval is [{lower}, {upper}])",
+            value,
+        )
+    reach = max(abs(inner_lo), abs(inner_hi))  # draws lie within [inner_lo, inner_hi]
     _fits_normal("truncated_normal", mean, std, mx.float32, reach)  # drawn in float32
     _fits_normal("truncated_normal", mean, std, dtype, reach)
 

@@ -118,6 +118,17 @@ def mamba_dt_bias(
     dt_floor = check_real(name, "dt_floor", dt_floor, ge=0.0)
     if dt_max <= dt_min:
         raise mlxinit.InvalidParameterError(name, "dt_max", f"a number > dt_min ({dt_min})", dt_max)
+    # dt is computed in float32 and the bias is about dt for a large dt, log(dt) for a small one:
+    # both ends must be finite there (and the largest in ``dtype``).
+    largest = min(float(mx.finfo(mx.float32).max), float(mx.finfo(dtype).max))
+    for option, value in (("dt_max", dt_max), ("dt_floor", dt_floor)):
+        if value > largest:
+            raise mlxinit.InvalidParameterError(name, option, f"a number <= {largest:.6g} (the dtype's largest)", value)
+    tiny = float(mx.finfo(mx.float32).smallest_normal)
+    if max(dt_min, dt_floor) < tiny:
+        raise mlxinit.InvalidParameterError(
+            name, "dt_min", f"dt_min or dt_floor >= {tiny:.6g} (float32's smallest normal; log(0) is -inf)", dt_min
+        )
     lo, span = math.log(dt_min), math.log(dt_max) - math.log(dt_min)
 
     def init(a: mx.array, *, key: Key = None) -> mx.array:
