@@ -501,7 +501,9 @@ def truncated_normal(
     with its fixed ±2, and unlike PyTorch's ``trunc_normal_``, whose ``a``, ``b`` are
     absolute values). ``std`` is the std *before* truncation: the samples' std is
     ``std * s(lower, upper)`` (about ``0.88 * std`` for ±2). Low precision stays within
-    the bounds. Aliases: ``trunc_normal``.
+    the bounds. A bound beyond ±5.3 is drawn as ±5.3 (the float32 sampler reaches no
+    farther into a tail), and an interval holding less than 1e-4 of the normal's mass
+    within ±5.3 is refused. Aliases: ``trunc_normal``.
 
     Args:
         mean: the mean. Default: ``0.0``.
