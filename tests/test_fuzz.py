@@ -413,11 +413,31 @@ def check_apply(model: nn.Module, *args: Any, **kwargs: Any) -> None:
         assert mx.all(mx.isfinite(after[path])).item(), (path, report)
 
 
+shardings = mostly(
+    st.none(),
+    st.dictionaries(
+        st.one_of(st.sampled_from(RULE_KEYS[:8]), st.text(max_size=4), st.integers(-2, 2)),
+        st.one_of(
+            st.sampled_from(["all-to-sharded", "sharded-to-all", "all-to-all", ""]),
+            st.fixed_dictionaries(
+                {"sharding": st.sampled_from(["all-to-sharded", "sharded-to-all", "x"])},
+                optional={"segments": values},
+            ),
+            st.dictionaries(st.one_of(st.sampled_from(["sharding", "segments"]), st.integers(-1, 1)), values),
+            values,
+        ),
+        max_size=2,
+    ),
+    values,
+)
+groups = mostly(st.none(), st.sampled_from([mx.distributed.init(), 3, "world"]))
+
+
 @FUZZ
-@given(rules=rule_sets, preset=presets, seed=seeds, strict=st.booleans())
-def test_apply_rules(rules: Any, preset: Any, seed: Any, strict: bool) -> None:
-    """Any rules, preset and seed on a small model: a report, or an MlxinitError with nothing changed."""
-    check_apply(_model(), rules, preset=preset, seed=seed, strict=strict)
+@given(rules=rule_sets, preset=presets, seed=seeds, strict=st.booleans(), sharding=shardings, group=groups)
+def test_apply_rules(rules: Any, preset: Any, seed: Any, strict: bool, sharding: Any, group: Any) -> None:
+    """Any rules, preset, seed and sharding on a small model: a report, or an MlxinitError with nothing changed."""
+    check_apply(_model(), rules, preset=preset, seed=seed, strict=strict, sharding=sharding, group=group)
 
 
 def _toml_value(v: Any) -> str:
@@ -786,6 +806,21 @@ def test_mamba_dt_bias_checks_what_float32_can_hold() -> None:
         mlxinit.get("hf:mamba_dt_bias", dt_max=7e4, dtype="float16")
     with pytest.raises(mlxinit.InvalidParameterError, match="'dt_min' expected dt_min or dt_floor >="):
         mlxinit.get("hf:mamba_dt_bias", dt_min=5e-324, dt_floor=0.0)
+
+
+def test_apply_checks_its_group_and_sharding() -> None:
+    """A group that is not one, a sharding glob that is not a string, a spec with keys of mixed
+    types: MlxinitError, with nothing changed (AttributeError, TypeError before)."""
+    for kwargs, error in [
+        ({"sharding": {"layers.0.weight": "all-to-sharded"}, "group": 3}, mlxinit.ParameterTypeError),
+        ({"sharding": {0: "all-to-sharded"}}, mlxinit.InvalidIdentifierError),
+        ({"sharding": {"layers.0.weight": {"sharding": "all-to-sharded", 0: 1}}}, mlxinit.InvalidIdentifierError),
+    ]:
+        model = _model()
+        before = _flat(model)
+        with pytest.raises(error):
+            mlxinit.apply(model, {"*": "zeros"}, **kwargs)
+        assert all(_flat(model)[k] is v for k, v in before.items())
 
 
 def test_cli_dimension_beyond_mlx_range_is_a_usage_error() -> None:

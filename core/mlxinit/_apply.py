@@ -656,6 +656,14 @@ def apply(
             "apply(sharding=...): expected a plan from mlxinit.record_sharding() or a mapping from path globs "
             f"to 'all-to-sharded' / 'sharded-to-all'; got {type(sharding).__name__}."
         )
+    if isinstance(sharding, Mapping):
+        bad = [k for k in sharding if not isinstance(k, str)]
+        if bad:
+            raise InvalidIdentifierError(f"apply(sharding=...): expected path globs (strings) as keys, got {bad[0]!r}.")
+    if group is not None and not (callable(getattr(group, "rank", None)) and callable(getattr(group, "size", None))):
+        from ._errors import ParameterTypeError
+
+        raise ParameterTypeError("apply", "group", "an mx.distributed group (with rank() and size()) or None", group)
     items = _plan_items(model, sharding, group)
     used: set[int] = set()
     for it in items:

@@ -220,10 +220,10 @@ def explicit_sharding(spec: Any, where: str) -> tuple[str, Segments]:
     """``"all-to-sharded"``, ``"sharded-to-all"`` or ``{"sharding": ..., "segments": ...}``."""
     segments: Any = 1
     if isinstance(spec, Mapping):
-        unknown = sorted(set(spec) - {"sharding", "segments"})
+        unknown = sorted(set(spec) - {"sharding", "segments"}, key=repr)
         if unknown or "sharding" not in spec:
             raise InvalidIdentifierError(
-                f"{where}: expected {{'sharding': ..., 'segments': ...}}, got keys {sorted(spec)!r}."
+                f"{where}: expected {{'sharding': ..., 'segments': ...}}, got keys {sorted(spec, key=repr)!r}."
             )
         segments = spec.get("segments", 1)
         spec = spec["sharding"]
