@@ -55,6 +55,9 @@ OTHER_PARAMS = ["registry", "seed", "key", "dtype", "name", "", "foo", "Std", "s
 CHOICES = [
     "fan_in", "fan_out", "fan_avg", "fan_geo_avg", "normal", "uniform", "truncated_normal", "untruncated_normal",
     "relu", "leaky_relu", "tanh", "linear", "selu", "", "FAN_IN",
+    # expressions over the model's config and the parameter's path (apply and recipes evaluate them)
+    "=0.02/sqrt(2*n_layers)", "=1/0", "=2**4096", "=10**400", "=-1", "=layer", "=sqrt(-1)", "=", "=(", "=nan",
+    "=__import__('os')", "=n_layers*1e308", "=0.02*" + "(" * 200 + "1" + ")" * 200,
 ]
 
 names = mostly(st.sampled_from(NAMES), st.sampled_from(ODD_NAMES), st.text(max_size=12), weight=6)
@@ -821,6 +824,14 @@ def test_apply_checks_its_group_and_sharding() -> None:
         with pytest.raises(error):
             mlxinit.apply(model, {"*": "zeros"}, **kwargs)
         assert all(_flat(model)[k] is v for k, v in before.items())
+
+
+@pytest.mark.parametrize("name", ["normal", "uniform", "truncated_normal", "he_normal"])
+def test_an_empty_region_keeps_the_dtype(name: str) -> None:
+    """A seeded float16 draw of an empty region is float16 (it came back float32)."""
+    init = mlxinit.get(name, dtype="float16", seed=0)
+    assert init((4, 4), region=[(0, 0)]).dtype == mx.float16
+    assert init((0, 4)).dtype == mx.float16
 
 
 def test_cli_dimension_beyond_mlx_range_is_a_usage_error() -> None:

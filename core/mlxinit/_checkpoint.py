@@ -75,7 +75,7 @@ class CheckpointError(MlxinitError, ValueError):
 def _arrays(model: Module) -> dict[str, mx.array]:
     from mlx.utils import tree_flatten
 
-    flat = cast(list[tuple[str, Any]], tree_flatten(model.parameters()))  # type: ignore[no-untyped-call]
+    flat = cast(list[tuple[str, Any]], tree_flatten(model.parameters()))
     return {p: v for p, v in flat if isinstance(v, mx.array)}
 
 

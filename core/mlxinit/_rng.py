@@ -184,7 +184,8 @@ def tiled(
     if region is not None and is_full(shape, region):
         region = None
     if rows == 0 or cols == 0 or (region is not None and 0 in region_shape(region)):
-        return draw((rows, cols), key).reshape(shape) if region is None else mx.zeros(region_shape(region))
+        # An empty draw, so the result has the draw's dtype (a bare zeros would be float32).
+        return draw((0, 0), key).reshape(shape if region is None else region_shape(region))
     tr, tc = min(TILE, rows), min(TILE, cols)
     nr, nc = -(-rows // tr), -(-cols // tc)
     if region is None:
