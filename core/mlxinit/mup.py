@@ -94,7 +94,7 @@ def infer_width(model: Module) -> int | None:
         value = getattr(args, key, None)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
-    for _, module in model.named_modules():  # type: ignore[no-untyped-call]
+    for _, module in model.named_modules():
         if isinstance(module, Embedding):
             return int(module.weight.shape[-1])
     return None
@@ -130,11 +130,11 @@ def roles(
     input_globs = _check_globs("input", input)
     embeddings = {
         f"{path}.weight" if path else "weight"
-        for path, module in model.named_modules()  # type: ignore[no-untyped-call]
+        for path, module in model.named_modules()
         if isinstance(module, Embedding)
     }
     out: dict[str, Role] = {}
-    flat = cast("list[tuple[str, mx.array]]", tree_flatten(model.trainable_parameters()))  # type: ignore[no-untyped-call]
+    flat = cast("list[tuple[str, mx.array]]", tree_flatten(model.trainable_parameters()))
     for path, value in flat:
         if value.ndim < 2:
             out[path] = "vector"

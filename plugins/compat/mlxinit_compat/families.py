@@ -19,6 +19,7 @@ import mlxinit
 from mlxinit import mup as _mup
 from mlxinit.validate import compute_fans
 from mlxinit_compat.presets import (
+    _ALL_CONVS,
     _CONV_T,
     _CONVS,
     Rules,
@@ -477,7 +478,7 @@ def vit(model: nn.Module, *, mode: str = "", num_classes: int | None = None) -> 
     else:
         rules.append(((nn.Linear, "weight"), "glorot_uniform"))
     for path, module in model.named_modules():
-        if isinstance(module, (*_CONVS, *_CONV_T)) and "weight" in module:
+        if isinstance(module, _ALL_CONVS) and "weight" in module:
             weight = _join(path, "weight")
             if mode.startswith("jax") and isinstance(module, _CONVS):
                 rules.append((weight, "jax:lecun_normal"))
