@@ -262,6 +262,7 @@ class NameCheck:
     name: str  #: as the plugin report lists it
     qualified: str  #: the name checked, qualified with the distribution
     problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()  #: what could not be checked, and why (not a failure)
 
     @property
     def passed(self) -> bool:
@@ -291,6 +292,7 @@ class PluginCheck:
         for n in self.names:
             lines.append(f"  {'PASS' if n.passed else 'FAIL'}  {n.qualified}")
             lines.extend(f"        {p}" for p in n.problems)
+            lines.extend(f"        note: {p}" for p in n.notes)
         for f in self.failures:
             lines.append(f"  FAIL  {f.where}: {f.reason}")
         lines.extend(f"  NOTE  {note}" for note in self.notes)
@@ -300,18 +302,47 @@ class PluginCheck:
         return self.format()
 
 
-def _check_name(registry: Registry, qualified: str, shape: tuple[int, ...], dtypes: Iterable[Any]) -> list[str]:
+#: Shapes tried, in order, when an initializer refuses the requested one (square, convolution kernels).
+_OTHER_SHAPES = ((8, 8), (8, 3, 8), (8, 3, 3, 8))
+
+
+def _check_name(
+    registry: Registry, qualified: str, shape: tuple[int, ...], dtypes: Iterable[Any]
+) -> tuple[list[str], list[str]]:
+    """``(problems, notes)`` of one name: what failed, and what could not be checked and why."""
     import mlx.core as mx
 
+    from ._errors import MissingParameterError, ShapeError
+
     problems: list[str] = []
+    notes: list[str] = []
     try:
         registry.info(qualified)
         init = registry.get(qualified)
+    except MissingParameterError as e:  # a required hyper-parameter: nothing to build it with, not a defect
+        return [], [f"not built: it requires parameter {e.parameter!r}"]
     except MlxinitError as e:
-        return [f"does not build with its defaults: {type(e).__name__}: {e}"]
+        return [f"does not build with its defaults: {type(e).__name__}: {e}"], []
     info = registry.info(qualified)
     if not (info.doc or "").strip():
         problems.append("its factory has no docstring (the first line is its summary in listings)")
+    try:
+        init(shape)
+    except ShapeError as refused:  # an initializer for some shapes only (square, conv kernels): try those
+        fits = []
+        for other in _OTHER_SHAPES:
+            try:
+                init(other)
+            except ShapeError:
+                continue
+            fits.append(other)
+            break
+        if not fits:
+            return [*problems, f"refuses every probe shape: {refused}"], notes
+        notes.append(f"checked at shape {fits[0]}: it refuses {tuple(shape)} ({refused})")
+        shape = fits[0]
+    except Exception:  # reported with its dtype below
+        pass
     for dt in (None, *dtypes):
         want = mx.float32 if dt is None else dt
         try:
@@ -328,7 +359,7 @@ def _check_name(registry: Registry, qualified: str, shape: tuple[int, ...], dtyp
             problems.append(f"dtype {want}: returned shape {tuple(out.shape)}, expected {tuple(shape)}")
         elif out.dtype != want:
             problems.append(f"dtype {want}: returned dtype {out.dtype}, expected {want}")
-    return problems
+    return problems, notes
 
 
 def check_plugin(
@@ -401,7 +432,8 @@ def check_plugin(
         # as listed; the others are qualified with the distribution, so conflicts with
         # other distributions do not matter.
         qualified = listed if ":" in listed else f"{plugin.distribution}:{listed}"
-        checks.append(NameCheck(listed, qualified, tuple(_check_name(reg, qualified, shape, want_dtypes))))
+        problems, notes = _check_name(reg, qualified, shape, want_dtypes)
+        checks.append(NameCheck(listed, qualified, tuple(problems), tuple(notes)))
     report = reg.plugin_report()  # failures recorded while checking (factories) count too
     plugin = next(p for p in report.plugins if dist_key(p.distribution) == dist_key(dist_name))
     if not checks:
