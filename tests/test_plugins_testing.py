@@ -87,7 +87,6 @@ def test_check_plugin_passes_a_good_plugin() -> None:
         (undocumented, "no docstring"),
         (wrong_shape, "returned shape (1,), expected (8, 4)"),
         (wrong_dtype, "returned dtype mlx.core.float32, expected mlx.core.float16"),
-        (needs_param, "does not build with its defaults: MissingParameterError"),
         (not_an_array, "returned list, expected an mx.array"),
     ],
 )
@@ -197,3 +196,14 @@ def test_check_plugin_does_not_fail_required_parameters_or_special_shapes() -> N
     notes = {n.qualified: n.notes for n in result.names}
     assert any("requires parameter 'sparsity'" in note for note in notes["mlxinit:sparse"])
     assert any("checked at shape (8, 8)" in note for note in notes["mlxinit:identity"])
+
+
+def test_check_plugin_notes_a_required_parameter(mlxinit_fake_plugins: FakePlugins) -> None:
+    """A factory with a required hyper-parameter cannot be built bare: a note says so, and it passes."""
+    from mlxinit.testing import check_plugin
+
+    dist = mlxinit_fake_plugins.add("param-inits", "0.1.0", initializers={"needs": needs_param})
+    result = check_plugin(dist)
+    assert result.ok, result.format()
+    assert result.names[0].notes == ("not built: it requires parameter 'fan'",)
+    assert "note: not built: it requires parameter 'fan'" in result.format()
