@@ -27,6 +27,7 @@ from ._api import unregister as unregister
 from ._entries import Registrar as Registrar
 from ._errors import DtypeError as DtypeError
 from ._errors import FactoryError as FactoryError
+from ._errors import GroupTargetError as GroupTargetError
 from ._errors import InitializerConflictError as InitializerConflictError
 from ._errors import InvalidIdentifierError as InvalidIdentifierError
 from ._errors import InvalidParameterError as InvalidParameterError
@@ -44,6 +45,8 @@ from ._errors import UnknownParameterError as UnknownParameterError
 from ._errors import UnknownPresetError as UnknownPresetError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
+from ._group import GroupContext as GroupContext
+from ._group import GroupFill as GroupFill
 from ._hookimpl import hookimpl as hookimpl
 from ._initializer import Distribution as Distribution
 from ._initializer import Fill as Fill
@@ -92,6 +95,9 @@ __all__ = [
     "ExpressionNameError",
     "FactoryError",
     "Fill",
+    "GroupContext",
+    "GroupFill",
+    "GroupTargetError",
     "Initializer",
     "InitializerConflictError",
     "InitializerFactory",

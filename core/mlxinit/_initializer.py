@@ -11,7 +11,8 @@ from typing import Any, Literal, final
 import mlx.core as mx
 
 from . import _rng
-from ._errors import FactoryError, MlxinitWarning, ParameterTypeError, ShapeError
+from ._errors import FactoryError, GroupTargetError, MlxinitWarning, ParameterTypeError, ShapeError
+from ._group import GroupFill
 
 __all__ = ["DISTRIBUTIONS", "Distribution", "Fill", "Initializer", "Shape", "wrap_callable"]
 
@@ -302,6 +303,12 @@ class Initializer:
         return self._fn
 
     @property
+    def group(self) -> GroupFill | None:
+        """The :class:`GroupFill` of a group initializer (one that fills several arrays of a module
+        together, used as an ``apply`` rule on the module); ``None`` for one that fills an array."""
+        return self._fn if isinstance(self._fn, GroupFill) else None
+
+    @property
     def distribution(self) -> Distribution | None:
         """The kind of values it promises (see :data:`Distribution`), or ``None``."""
         return self._fill.distribution
@@ -386,6 +393,13 @@ class Initializer:
                 or the closure returned another shape.
             ParameterTypeError: ``a`` is not an array or shape, or ``key`` is not a key.
         """
+        if isinstance(self._fn, GroupFill):
+            raise GroupTargetError(
+                self._name,
+                f"an array of shape {tuple(getattr(a, 'shape', a))}",  # type: ignore[arg-type]
+                "a module: it fills several arrays of a module together; use it as an apply rule on the module "
+                "(\"type:LoRALinear\") or on module paths (\"*.q_proj\")",
+            )
         target = _as_target(a, self._name)
         if key is not None:
             if not _rng.is_key(key):

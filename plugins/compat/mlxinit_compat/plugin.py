@@ -6,12 +6,12 @@ from typing import Any
 
 import mlxinit
 
-from . import hf, recipes
+from . import hf, lora, recipes
 
 
 @mlxinit.hookimpl
 def mlxinit_register_initializers(registry: Any) -> None:
-    """Register ``torch:*``, ``keras:*``, ``jax:*`` and ``hf:*`` initializers."""
+    """Register ``torch:*``, ``keras:*``, ``jax:*``, ``hf:*`` and ``lora:*`` initializers."""
     for name, factory in recipes.TORCH.items():
         registry.register(f"torch:{name}", factory)
     for name, factory in recipes.KERAS.items():
@@ -20,3 +20,11 @@ def mlxinit_register_initializers(registry: Any) -> None:
         registry.register(f"jax:{name}", factory)
     for name, factory in hf.HF.items():
         registry.register(f"hf:{name}", factory)
+    for name, factory in lora.LORA.items():
+        registry.register(f"lora:{name}", factory)
+
+
+@mlxinit.hookimpl
+def mlxinit_resolve_initializer(name: str) -> Any:
+    """``lora:pissa_niter_<k>``: PiSSA with a randomized SVD of ``k`` power iterations."""
+    return lora.resolve(name)
