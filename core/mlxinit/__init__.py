@@ -69,6 +69,10 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._expr import ExpressionError as ExpressionError
     from ._expr import ExpressionNameError as ExpressionNameError
     from ._modules import register_layout as register_layout
+    from ._lsuv import LSUVLayer as LSUVLayer
+    from ._lsuv import LSUVRecipe as LSUVRecipe
+    from ._lsuv import data_init as data_init
+    from ._lsuv import lsuv as lsuv
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
     from ._records import InitializerInfo as InitializerInfo
@@ -104,6 +108,8 @@ __all__ = [
     "InitializerInfo",
     "InvalidIdentifierError",
     "InvalidParameterError",
+    "LSUVLayer",
+    "LSUVRecipe",
     "MissingParameterError",
     "MlxinitError",
     "MlxinitWarning",
@@ -137,11 +143,13 @@ __all__ = [
     "block",
     "calculate_gain",
     "compute_fans",
+    "data_init",
     "default_registry",
     "get",
     "hookimpl",
     "info",
     "load_recipe",
+    "lsuv",
     "param_key",
     "plugin_report",
     "prefer",
@@ -176,6 +184,10 @@ _LAZY_MODULES = {
     "read_metadata": "._checkpoint",
     "regenerate": "._checkpoint",
     "save": "._checkpoint",
+    "LSUVLayer": "._lsuv",
+    "LSUVRecipe": "._lsuv",
+    "data_init": "._lsuv",
+    "lsuv": "._lsuv",
     "Recipe": "._recipe",
     "load_recipe": "._recipe",
     "InitializerInfo": "._records",
