@@ -209,11 +209,20 @@ def lsuv(
 
     apply(model, recipe_rules(), seed=seed, registry=reg)
 
+    bases: dict[str, mx.array] = {}
+
     def write(path: str) -> None:
+        """Set the layer to its recipe rules' values: ``rescaled``'s arithmetic on the same keyed base draw."""
         module = layers[path]
         w = module["weight"]
-        built = reg.get({**weight_rule(path, scales[path]), "dtype": w.dtype})
-        new = {"weight": built(tuple(w.shape), key=param_key(seed, f"{path}.weight")).astype(w.dtype)}
+        base = bases.get(path)
+        if base is None:  # the inner draw of the rescaled rule: float32, the weight's key
+            inner = {"name": init} if isinstance(init, str) else dict(init)
+            inner.setdefault("dtype", mx.float32)
+            base = bases[path] = reg.get(inner)(tuple(w.shape), key=param_key(seed, f"{path}.weight"))
+        factor = scales[path]
+        f = mx.array(factor, dtype=base.dtype)
+        new = {"weight": (base * (f.reshape(-1, *([1] * (base.ndim - 1))) if f.ndim else f)).astype(w.dtype)}
         if "bias" in module and shifts[path] != 0.0:
             b = module["bias"]
             bias = reg.get({**bias_rule(shifts[path]), "dtype": b.dtype})
