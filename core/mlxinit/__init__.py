@@ -68,11 +68,11 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._checkpoint import save as save
     from ._expr import ExpressionError as ExpressionError
     from ._expr import ExpressionNameError as ExpressionNameError
-    from ._modules import register_layout as register_layout
     from ._lsuv import LSUVLayer as LSUVLayer
     from ._lsuv import LSUVRecipe as LSUVRecipe
     from ._lsuv import data_init as data_init
     from ._lsuv import lsuv as lsuv
+    from ._modules import register_layout as register_layout
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
     from ._records import InitializerInfo as InitializerInfo

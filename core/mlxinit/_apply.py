@@ -18,7 +18,7 @@ from ._errors import (
     MlxinitWarning,
     UnknownParameterError,
 )
-from ._group import plan_groups, run_groups
+from ._grouping import plan_groups, run_groups
 from ._initializer import Initializer, wrap_callable
 from ._modules import QuantSpec, layout_for, quant_spec, quantize_like, type_names
 from ._names import close_matches
