@@ -15,9 +15,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mlx.core as mx
-from _sharding_models import RULES, flat, fsdp_model, gather_full, llama, mlp, qwen3_moe, shard_fsdp, shard_mlp
 
 import mlxinit
+from _sharding_models import RULES, flat, fsdp_model, gather_full, llama, mlp, qwen3_moe, shard_fsdp, shard_mlp
 
 
 def check(name: str, build: Any, shard: Any, rules: Any, preset: Any, group: Any, seeded: bool) -> dict[str, Any]:
