@@ -5,6 +5,7 @@ Usage (``make bench`` runs the first)::
     python benchmarks/run.py                 # everything, ~5 minutes on 2 cores
     python benchmarks/run.py --quick         # fewer rounds; skips MLX's 1-minute orthogonal
     python benchmarks/run.py --only 1,2      # some benchmarks
+    python benchmarks/run.py --only 9        # adapters (PiSSA's SVDs) and LSUV
     python benchmarks/run.py --apply-layers 4  # a smaller Llama for benchmark 6
 
 Every figure is a median; ratios are mlxinit / baseline, measured in the same run,
@@ -20,6 +21,7 @@ import re
 import sys
 import time
 
+import bench_adapters
 import bench_apply
 import bench_closure
 import bench_discovery
@@ -76,7 +78,7 @@ def _table(results: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer rounds; skip MLX's orthogonal at (1024, 4096)")
-    p.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated benchmark numbers")
+    p.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated benchmark numbers")
     p.add_argument("--apply-layers", type=int, default=None,
                    help="layers of the Llama model (default 16: ~1.2 B params; 4 with --quick)")
     p.add_argument("--write", choices=["auto", "yes", "no"], default="auto",
@@ -94,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         6: lambda quick: bench_apply.run(quick, layers=args.apply_layers),
         7: bench_sharded.run,
         8: bench_verify.run,
+        9: bench_adapters.run,
     }
     results: list[Result] = []
     started = time.perf_counter()
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.passed is False]
     print(f"\n{len(results) - len(failed)} of {len(results)} rows meet their target; "
           f"{len(failed)} do not (see RESULTS.md for why).")
-    write = args.write == "yes" or (args.write == "auto" and not args.quick and only == {1, 2, 3, 4, 5, 6, 7, 8}
+    write = args.write == "yes" or (args.write == "auto" and not args.quick and only == {1, 2, 3, 4, 5, 6, 7, 8, 9}
                                     and args.apply_layers == 16)
     if write:
         path = os.path.join(HERE, "RESULTS.md")

@@ -65,6 +65,7 @@ CONV = (32, 3, 3, 48)  # (out, kh, kw, in): fan_in 432, fan_out 288
 def _cases() -> list[Case]:
     cases = [
         Case("normal", "normal", {}, DENSE, _norm(1.0)),
+        Case("rescaled", "rescaled", {"init": "normal", "scale": 0.5, "shift": 0.25}, DENSE, stats.norm(0.25, 0.5)),
         Case("normal-mean-std", "normal", {"mean": 0.5, "std": 0.02}, CONV, _norm(0.02, 0.5)),
         Case("uniform", "uniform", {}, DENSE, stats.uniform(0.0, 1.0), (0.0, 1.0)),
         Case("uniform-low-high", "uniform", {"low": -0.3, "high": 0.7}, CONV, stats.uniform(-0.3, 1.0), (-0.3, 0.7)),
@@ -164,6 +165,7 @@ def _cases() -> list[Case]:
 
 CASES = _cases()
 RANDOM_BUILTINS = {
+    "rescaled",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",

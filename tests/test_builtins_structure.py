@@ -181,6 +181,7 @@ ALL_CASES: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ("normal", {}, (4, 5)),
     ("ones", {}, (4, 5)),
     ("orthogonal", {}, (4, 3, 5)),
+    ("rescaled", {"init": "normal", "scale": 0.5}, (4, 5)),
     ("sparse", {"sparsity": 0.4}, (4, 5)),
     ("truncated_normal", {}, (4, 5)),
     ("uniform", {}, (4, 5)),

@@ -396,7 +396,7 @@ def test_plugins_with_autoload_disabled() -> None:
     lines = proc.stdout.splitlines()
     assert lines[0] == "autoload: disabled (MLXINIT_DISABLE_PLUGIN_AUTOLOAD is set)"
     # the built-ins are a plugin like any other, and the only one left
-    assert lines[1] == f"mlxinit {importlib.metadata.version('mlxinit')}: 18 names"
+    assert lines[1] == f"mlxinit {importlib.metadata.version('mlxinit')}: 19 names"
     assert lines[2].startswith("  names: constant, dirac, eye, glorot_normal")
     assert len(lines) == 3
 

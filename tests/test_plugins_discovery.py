@@ -770,7 +770,7 @@ def test_builtins_appear_in_the_plugin_report_like_any_plugin() -> None:
     assert builtin.distribution == "mlxinit"
     assert builtin.version == mlxinit.__version__
     assert "he_normal" in builtin.names
-    assert builtin.count == 18
+    assert builtin.count == 19
     assert (builtin.failures, builtin.blocked, reg.scans) == ((), False, 0)
 
 

@@ -27,6 +27,7 @@ from ._api import unregister as unregister
 from ._entries import Registrar as Registrar
 from ._errors import DtypeError as DtypeError
 from ._errors import FactoryError as FactoryError
+from ._errors import GroupTargetError as GroupTargetError
 from ._errors import InitializerConflictError as InitializerConflictError
 from ._errors import InvalidIdentifierError as InvalidIdentifierError
 from ._errors import InvalidParameterError as InvalidParameterError
@@ -44,6 +45,8 @@ from ._errors import UnknownParameterError as UnknownParameterError
 from ._errors import UnknownPresetError as UnknownPresetError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
+from ._group import GroupContext as GroupContext
+from ._group import GroupFill as GroupFill
 from ._hookimpl import hookimpl as hookimpl
 from ._initializer import Distribution as Distribution
 from ._initializer import Fill as Fill
@@ -65,6 +68,10 @@ if _TYPE_CHECKING:  # loaded on first use at run time (see __getattr__)
     from ._checkpoint import save as save
     from ._expr import ExpressionError as ExpressionError
     from ._expr import ExpressionNameError as ExpressionNameError
+    from ._lsuv import LSUVLayer as LSUVLayer
+    from ._lsuv import LSUVRecipe as LSUVRecipe
+    from ._lsuv import data_init as data_init
+    from ._lsuv import lsuv as lsuv
     from ._modules import register_layout as register_layout
     from ._recipe import Recipe as Recipe
     from ._recipe import load_recipe as load_recipe
@@ -94,12 +101,17 @@ __all__ = [
     "ExpressionNameError",
     "FactoryError",
     "Fill",
+    "GroupContext",
+    "GroupFill",
+    "GroupTargetError",
     "Initializer",
     "InitializerConflictError",
     "InitializerFactory",
     "InitializerInfo",
     "InvalidIdentifierError",
     "InvalidParameterError",
+    "LSUVLayer",
+    "LSUVRecipe",
     "MissingParameterError",
     "MlxinitError",
     "MlxinitWarning",
@@ -133,11 +145,13 @@ __all__ = [
     "block",
     "calculate_gain",
     "compute_fans",
+    "data_init",
     "default_registry",
     "get",
     "hookimpl",
     "info",
     "load_recipe",
+    "lsuv",
     "param_key",
     "plugin_report",
     "prefer",
@@ -172,6 +186,10 @@ _LAZY_MODULES = {
     "read_metadata": "._checkpoint",
     "regenerate": "._checkpoint",
     "save": "._checkpoint",
+    "LSUVLayer": "._lsuv",
+    "LSUVRecipe": "._lsuv",
+    "data_init": "._lsuv",
+    "lsuv": "._lsuv",
     "Recipe": "._recipe",
     "load_recipe": "._recipe",
     "InitializerInfo": "._records",

@@ -18,6 +18,7 @@ from ._errors import (
     MlxinitWarning,
     UnknownParameterError,
 )
+from ._grouping import plan_groups, run_groups
 from ._initializer import Initializer, wrap_callable
 from ._modules import QuantSpec, layout_for, quant_spec, quantize_like, type_names
 from ._names import close_matches
@@ -268,6 +269,7 @@ class ApplyRow:
     layout: str = ""  #: the layout it was read in ("" for MLX's ``(out, *spatial, in)``)
     full_shape: tuple[int, ...] | None = None  #: the full (unsharded) shape, for a shard
     shard: Shard | None = None  #: the part this rank holds (``str(shard)``: axis, rank/N, segments)
+    group: str = ""  #: for an array a group initializer wrote: the path of the module it filled
 
 
 @dataclass(frozen=True)
@@ -310,11 +312,26 @@ class ApplyReport:
         """Paths skipped: non-floating arrays, and the second path of a tied array."""
         return [r.path for r in self.rows if r.status.startswith(("skipped", "tied"))]
 
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """``{module path: [array paths]}`` of the modules group initializers filled (``lora:*``)."""
+        out: dict[str, list[str]] = {}
+        for r in self.rows:
+            if r.group:
+                out.setdefault(r.group, []).append(r.path)
+        return out
+
+    @property
+    def rewritten(self) -> list[str]:
+        """Arrays a group initializer rewrote from their own values (PiSSA's residual base weight)."""
+        return [r.path for r in self.rows if r.status.startswith("initialized (group, rewritten")]
+
     def summary(self) -> str:
         """One line: how many arrays were initialized, kept, state, frozen, quantized, skipped."""
         counts = {
             "initialized": len(self.initialized),
             "quantized": len(self.quantized),
+            "rewritten": len(self.rewritten),
             "kept": len(self.kept),
             "state": len(self.state),
             "frozen": len(self.frozen),
@@ -664,7 +681,14 @@ def apply(
         from ._errors import ParameterTypeError
 
         raise ParameterTypeError("apply", "group", "an mx.distributed group (with rank() and size()) or None", group)
-    items = _plan_items(model, sharding, group)
+    # Group initializers (``{"type:LoRALinear": "lora:pissa"}``: one draw for several arrays of a
+    # module) are planned first: each claims the arrays it writes, which per-parameter rules leave alone.
+    gplan = plan_groups(model, user, preset_rules, reg)
+    user = [r for r in user if id(r) not in gplan.rule_ids]
+    preset_rules = [r for r in preset_rules if id(r) not in gplan.rule_ids]
+    all_items = _plan_items(model, sharding, group)
+    claimed = gplan.claimed
+    items = [it for it in all_items if it.path not in claimed]
     used: set[int] = set()
     for it in items:
         if it.kind in ("skipped", "tied"):
@@ -761,14 +785,17 @@ def apply(
                 it.shard,
             )
         )
-    del items
+    # The group draws, after the per-parameter ones (whose new values they read) and before any swap.
+    if gplan.targets:
+        rows = _in_order([*rows, *run_groups(gplan, all_items, fresh, seed, _own_base, _group_row)], all_items)
+    del items, all_items
     for path, new in fresh:
         if evaluate:
             mx.eval(new)
         model.update(tree_unflatten([(path, new)]))
     del fresh
     all_rules = [*user, *preset_rules]
-    unused = tuple(r.label for r in user if id(r) not in used)
+    unused = tuple(r.label for r in user if id(r) not in used) + tuple(gplan.unused)
     return ApplyReport(
         rows=tuple(rows),
         unused_rules=unused,
@@ -776,6 +803,19 @@ def apply(
         seed=seed,
         rules=tuple(r.label for r in all_rules),
     )
+
+
+def _group_row(it: _Item, rule: _Rule, status: str, module: str) -> ApplyRow:
+    """The report row of an array a group initializer wrote."""
+    return ApplyRow(
+        it.path, _describe(rule.identifier), rule.label, it.shape, _dtype_str(it.value.dtype), status, group=module
+    )
+
+
+def _in_order(rows: Sequence[ApplyRow], items: Sequence[_Item]) -> list[ApplyRow]:
+    """``rows`` in the model's parameter order."""
+    order = {it.path: i for i, it in enumerate(items)}
+    return sorted(rows, key=lambda r: order.get(r.path, len(order)))
 
 
 def _draw(init: Initializer, it: _Item, base: int | mx.array | None) -> mx.array:

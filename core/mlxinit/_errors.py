@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "DtypeError",
     "FactoryError",
+    "GroupTargetError",
     "InitializerConflictError",
     "InvalidIdentifierError",
     "InvalidParameterError",
@@ -251,6 +252,26 @@ class ShapeError(MlxinitError, ValueError):
 
     def __reduce__(self) -> Any:
         return (type(self), (self.initializer, self.shape, self.expected))
+
+
+class GroupTargetError(MlxinitError, TypeError):
+    """A group initializer (one that fills several arrays of a module together, such as
+    ``lora:pissa``) was given a module it cannot fill, or was called on a single array.
+
+    Attributes:
+        initializer: canonical name of the initializer.
+        target: the module's path and type (or ``"an array"``).
+        expected: what it needs, in words.
+    """
+
+    def __init__(self, initializer: str, target: str, expected: str) -> None:
+        self.initializer = initializer
+        self.target = target
+        self.expected = expected
+        super().__init__(f"{initializer}: expected {expected}, got {target}.")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.initializer, self.target, self.expected))
 
 
 class RegistrationError(MlxinitError, ValueError):

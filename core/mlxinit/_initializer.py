@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal, final
 import mlx.core as mx
 
 from . import _rng
-from ._errors import FactoryError, MlxinitError, MlxinitWarning, ParameterTypeError, ShapeError
+from ._errors import FactoryError, GroupTargetError, MlxinitError, MlxinitWarning, ParameterTypeError, ShapeError
+from ._group import GroupFill
 
 if TYPE_CHECKING:
     import inspect
@@ -393,6 +394,12 @@ class Initializer:
         return self._fn
 
     @property
+    def group(self) -> GroupFill | None:
+        """The :class:`GroupFill` of a group initializer (one that fills several arrays of a module
+        together, used as an ``apply`` rule on the module); ``None`` for one that fills an array."""
+        return self._fn if isinstance(self._fn, GroupFill) else None
+
+    @property
     def distribution(self) -> Distribution | None:
         """The kind of values it promises (see :data:`Distribution`), or ``None``."""
         return self._fill.distribution
@@ -499,6 +506,13 @@ class Initializer:
                 or the closure returned another shape.
             ParameterTypeError: ``a`` is not an array or shape, or ``key`` is not a key.
         """
+        if isinstance(self._fn, GroupFill):
+            raise GroupTargetError(
+                self._name,
+                f"an array of shape {tuple(getattr(a, 'shape', a))}",
+                "a module: it fills several arrays of a module together; use it as an apply rule on the module "
+                "(\"type:LoRALinear\") or on module paths (\"*.q_proj\")",
+            )
         target = _as_target(a, self._name)
         if args or kwargs:
             _check_call_arguments(self._name, self._fn, args, kwargs)

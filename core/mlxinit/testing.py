@@ -326,6 +326,8 @@ def _check_name(
     info = registry.info(qualified)
     if not (info.doc or "").strip():
         problems.append("its factory has no docstring (the first line is its summary in listings)")
+    if init.group is not None:
+        return problems, notes  # a group initializer fills a module, not an array (see GroupFill)
     try:
         init(shape)
     except ShapeError as refused:  # an initializer for some shapes only (square, conv kernels): try those
@@ -377,6 +379,8 @@ def check_plugin(
     factory builds with its defaults, the initializer returns an
     ``mx.array`` of the input's shape in the default dtype (``float32``) and in each of
     ``dtypes`` (``float16`` and ``bfloat16`` by default), and the factory has a docstring.
+    A group initializer (its factory returns a :class:`mlxinit.GroupFill`) is checked to build
+    and to have a docstring: it fills a module, which only the plugin's own tests can supply.
 
     Args:
         distribution: an installed distribution's name, or a distribution object

@@ -28,6 +28,7 @@ BUILTINS: dict[str, tuple[InitializerFactory, tuple[str, ...]]] = {
     "normal": (_i.normal, ("random_normal",)),
     "ones": (_i.ones, ("one",)),
     "orthogonal": (_i.orthogonal, ()),
+    "rescaled": (_i.rescaled, ()),
     "sparse": (_i.sparse, ()),
     "truncated_normal": (_i.truncated_normal, ("trunc_normal",)),
     "uniform": (_i.uniform, ("random_uniform",)),

@@ -37,6 +37,7 @@ __all__ = [
     "normal",
     "ones",
     "orthogonal",
+    "rescaled",
     "sparse",
     "truncated_normal",
     "uniform",
@@ -1186,3 +1187,82 @@ def orthogonal(
         return abs(gain) / math.sqrt(max(shape[0], math.prod(shape[1:])))
 
     return _attach(init, expected, "structured")
+
+
+def _factors(name: str, param: str, value: Any) -> float | tuple[float, ...]:
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise InvalidParameterError(name, param, "a number or a non-empty list of numbers", value)
+        return tuple(check_real(name, param, v) for v in value)
+    return check_real(name, param, value)
+
+
+def _per_row(value: float | tuple[float, ...], shape: Shape, dtype: mx.Dtype, name: str) -> mx.array:
+    """A scalar, or one value per row (axis 0, the output channels in MLX's layout), broadcastable to ``shape``."""
+    if isinstance(value, float):
+        return mx.array(value, dtype=dtype)
+    if not shape or shape[0] != len(value):
+        raise ShapeError(name, shape, f"an array whose first axis has {len(value)} rows (one per value)")
+    return mx.array(value, dtype=dtype).reshape(len(value), *([1] * (len(shape) - 1)))
+
+
+def rescaled(
+    init: Any = "normal",
+    scale: float | Sequence[float] = 1.0,
+    shift: float | Sequence[float] = 0.0,
+    *,
+    dtype: mx.Dtype = mx.float32,
+    registry: Any = None,
+) -> Fill:
+    """Another initializer's values times ``scale``, plus ``shift``: ``init(a) · scale + shift``.
+
+    ``scale`` and ``shift`` are numbers or lists with one value per row (axis 0: the output
+    channels of MLX's ``(out, *spatial, in)`` weights and of biases). The inner initializer
+    draws with the same key (in float32 unless its config names a dtype), so under a seed
+    ``rescaled`` of a rule is that rule's draw rescaled.
+    :func:`mlxinit.lsuv` stores the scales it learns this way, so that ``apply`` replays them.
+
+    Args:
+        init: the inner initializer: a name or a config mapping. Default: ``"normal"``.
+        scale: the factor (or one per row). Default: ``1.0``.
+        shift: the offset (or one per row). Default: ``0.0``.
+
+    Example:
+        >>> import mlxinit, mlx.core as mx
+        >>> init = mlxinit.get("rescaled", init="ones", scale=[1.0, 2.0], shift=0.5)
+        >>> init((2, 3)).tolist()
+        [[1.5, 1.5, 1.5], [2.5, 2.5, 2.5]]
+    """
+    factor = _factors("rescaled", "scale", scale)
+    offset = _factors("rescaled", "shift", shift)
+    if isinstance(init, str):
+        config: dict[str, Any] = {"name": init}
+    elif isinstance(init, dict):
+        config = dict(init)
+    else:
+        raise InvalidParameterError("rescaled", "init", "an initializer name or config mapping", init)
+    config.setdefault("dtype", mx.float32)  # drawn and rescaled in float32, then cast to dtype
+    inner = registry.get(config)
+    if inner.group is not None:
+        raise InvalidParameterError("rescaled", "init", "an initializer of one array (not a group initializer)", init)
+
+    def fill(a: mx.array, *, key: Key = None) -> mx.array:
+        shape = tuple(a.shape)
+        base = inner(shape, key=key)
+        out: mx.array = base * _per_row(factor, shape, base.dtype, "rescaled")
+        if offset != 0.0:
+            out = out + _per_row(offset, shape, base.dtype, "rescaled")
+        return out.astype(dtype)
+
+    def std(shape: Shape) -> float:
+        inner_std = inner.expected_std(shape)
+        if inner_std is None or not isinstance(factor, float) or not isinstance(offset, float):
+            raise ShapeError("rescaled", shape, "a scalar scale and shift for a promised std")
+        return float(abs(factor) * inner_std)
+
+    scalar = isinstance(factor, float) and isinstance(offset, float)
+    if not scalar or factor == 0.0:
+        return Fill(fill)
+    assert isinstance(factor, float)
+    assert isinstance(offset, float)
+    return Fill(fill, std, inner.distribution, inner.mean * factor + offset, inner.truncation)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mlxinit
 
-from . import hf, recipes
+from . import hf, lora, recipes
 
 
 @mlxinit.hookimpl
 def mlxinit_register_initializers(registry: mlxinit.Registrar) -> None:
-    """Register ``torch:*``, ``keras:*``, ``jax:*`` and ``hf:*`` initializers."""
+    """Register ``torch:*``, ``keras:*``, ``jax:*``, ``hf:*`` and ``lora:*`` initializers."""
     for name, factory in recipes.TORCH.items():
         registry.register(f"torch:{name}", factory)
     for name, factory in recipes.KERAS.items():
@@ -18,3 +20,11 @@ def mlxinit_register_initializers(registry: mlxinit.Registrar) -> None:
         registry.register(f"jax:{name}", factory)
     for name, factory in hf.HF.items():
         registry.register(f"hf:{name}", factory)
+    for name, factory in lora.LORA.items():
+        registry.register(f"lora:{name}", factory)
+
+
+@mlxinit.hookimpl
+def mlxinit_resolve_initializer(name: str) -> Callable[..., mlxinit.GroupFill] | None:
+    """``lora:pissa_niter_<k>``: PiSSA with a randomized SVD of ``k`` power iterations."""
+    return lora.resolve(name)
