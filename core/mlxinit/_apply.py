@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import math
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -492,6 +493,8 @@ def apply(
     strict: bool = False,
     registry: Registry | None = None,
     evaluate: bool = True,
+    workers: int | None = None,
+    progress: bool | None = None,
 ) -> ApplyReport:
     """Initialize an ``mlx.nn.Module``'s parameters by rules and/or a preset.
 
@@ -543,6 +546,11 @@ def apply(
         registry: where names resolve; the default registry if ``None``.
         evaluate: evaluate each new parameter right away (bounded peak memory, as the
             old array is released when replaced); ``False`` leaves them lazy.
+        workers: parameters drawn at once, each on its own MLX CPU stream; ``None``: one
+            per available core, ``1``: one after another. Values are bitwise the same for
+            every value (see the docs on workers). On a GPU the draws stay on one stream.
+        progress: show a progress bar on stderr: ``None`` when stderr is a terminal and
+            the model is large, ``True`` always, ``False`` never.
 
     Returns:
         an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
@@ -567,12 +575,16 @@ def apply(
     from mlx.utils import tree_unflatten
 
     from ._api import default_registry
+    from ._parallel import Scheduler, check_workers
+    from ._progress import progress_for, should_show
     from ._recipe import Recipe
 
     if not isinstance(model, _Module):
         raise InvalidIdentifierError(
             f"apply(model): expected an mlx.nn.Module, got {type(model).__name__} ({model!r:.60})."
         )
+    workers = check_workers(workers)
+    should_show(progress, 0)  # a bad value fails here, before anything changes
     reg = registry or default_registry()
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
@@ -633,6 +645,10 @@ def apply(
         if it.kind == "tied":
             tied.setdefault(it.note.removeprefix("tied to "), []).append(it.path)
 
+    # Each draw is built on the stream it will run on (see _parallel).
+    todo = [(it.path, math.prod(it.shape) * it.dtype.size) for it in items if it.rule is not None]
+    scheduler = Scheduler(todo, workers if evaluate else 1)
+
     # Build every new array lazily first (shape and parameter errors surface here, before
     # any parameter changes), then evaluate and swap them in one at a time.
     rows = []
@@ -649,19 +665,20 @@ def apply(
         base = _own_base(init)
         if base is None:
             base = seed
-        try:
-            new = init(it.shape) if base is None else init(it.shape, key=_rng.path_key(base, it.path))
-        except MlxinitError as e:
-            _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
-            raise
-        if new.dtype != it.dtype:
-            new = new.astype(it.dtype)
         status = "initialized"
-        if it.quant is not None:
-            status = f"initialized (quantized, {it.quant.describe()})"
-            mpath = it.path.rpartition(".")[0]
-            fresh.extend((f"{mpath}.{k}", v) for k, v in quantize_like(it.quant, new).items())
-        else:
+        with scheduler.place(it.path):  # the draw, its cast and quantization on one stream
+            try:
+                new = init(it.shape) if base is None else init(it.shape, key=_rng.path_key(base, it.path))
+            except MlxinitError as e:
+                _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
+                raise
+            if new.dtype != it.dtype:
+                new = new.astype(it.dtype)
+            if it.quant is not None:
+                status = f"initialized (quantized, {it.quant.describe()})"
+                mpath = it.path.rpartition(".")[0]
+                fresh.extend((f"{mpath}.{k}", v) for k, v in quantize_like(it.quant, new).items())
+        if it.quant is None:
             fresh.append((it.path, new))
             fresh.extend((t, new) for t in tied.get(it.path, ()))  # the same array under every path
         if it.kind in ("state", "frozen"):
@@ -682,10 +699,18 @@ def apply(
             )
         )
     del items
-    for path, new in fresh:
-        if evaluate:
-            mx.eval(new)
+
+    def swap(path: str, new: mx.array) -> None:
         model.update(tree_unflatten([(path, new)]))
+
+    if evaluate:
+        # A few parameters in flight at a time; each old array is released when replaced.
+        total = sum(a.nbytes for _, a in fresh)
+        with progress_for("mlxinit.apply", total, len(fresh), progress) as bar:
+            scheduler.run(fresh, swap, bar)
+    else:
+        for path, new in fresh:
+            swap(path, new)
     del fresh
     all_rules = [*user, *preset_rules]
     unused = tuple(r.label for r in user if id(r) not in used)
