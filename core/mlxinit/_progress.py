@@ -23,9 +23,15 @@ __all__ = ["LARGE_BYTES", "Progress", "progress_for", "should_show"]
 #: about a second of drawing on one core.
 LARGE_BYTES = 1 << 28
 
-#: Seconds between redraws on a terminal, and between lines when the stream is not one.
+#: Seconds between redraws on a terminal (at least, and at most while nothing finishes),
+#: and between lines when the stream is not one.
+TTY_MININTERVAL = 0.1
 TTY_INTERVAL = 0.5
 LOG_INTERVAL = 5.0
+
+
+#: tqdm's default layout with the byte unit on the counts ("1.20GB/2.30GB").
+_BYTES_BAR = "{l_bar}{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
 
 
 def _isatty(stream: IO[str]) -> bool:
@@ -121,9 +127,10 @@ class Progress:
                     unit="B" if by_bytes else f" {items}",
                     unit_scale=by_bytes,
                     unit_divisor=1024,
+                    bar_format=_BYTES_BAR if by_bytes else None,
                     file=self.stream,
                     dynamic_ncols=True,
-                    mininterval=TTY_INTERVAL,
+                    mininterval=TTY_MININTERVAL,
                     leave=True,
                 )
                 self._postfix()
@@ -149,7 +156,7 @@ class Progress:
             if self._bar is not None:
                 self._postfix(refresh=False)
                 self._bar.update(nbytes if self.by_bytes else items)
-            elif self.tty or time.monotonic() - self._last_line >= LOG_INTERVAL:
+            elif time.monotonic() - self._last_line >= (TTY_MININTERVAL if self.tty else LOG_INTERVAL):
                 self._write()
 
     @property
