@@ -193,10 +193,14 @@ class Scheduler:
                         continue
                     del pending[i]
                     a = arrays[path]
-                    mx.async_eval(a)  # type: ignore[no-untyped-call]
-                    # A waiter thread blocks until the array is ready (mx.eval of an
-                    # array already scheduled only waits); the GIL is released meanwhile.
-                    inflight[pool.submit(mx.eval, a)] = path
+                    # A waiter thread blocks until the array is ready, the GIL released
+                    # (mx.eval of an array already scheduled only waits). It waits on a
+                    # one-element view computed after the array, an object no other code
+                    # sees, so no thread but this one ever touches the array itself.
+                    with self.place(path):
+                        ready = a.reshape(-1)[:1]
+                    mx.async_eval(a, ready)  # type: ignore[no-untyped-call]
+                    inflight[pool.submit(mx.eval, ready)] = path
                     busy.add(s)
                     held += sizes[path]
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
