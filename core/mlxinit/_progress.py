@@ -32,6 +32,8 @@ LOG_INTERVAL = 5.0
 
 #: tqdm's default layout with the byte unit on the counts ("1.20GB/2.30GB").
 _BYTES_BAR = "{l_bar}{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
+#: Steps of a command take unequal times: counts and elapsed time, no rate or time left.
+_STEPS_BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}{postfix}]"
 
 
 def _isatty(stream: IO[str]) -> bool:
@@ -124,10 +126,10 @@ class Progress:
                 self._bar = tqdm(
                     total=total_bytes if by_bytes else total_items,
                     desc=desc,
-                    unit="B" if by_bytes else f" {items}",
+                    unit="B" if by_bytes else items,
                     unit_scale=by_bytes,
                     unit_divisor=1024,
-                    bar_format=_BYTES_BAR if by_bytes else None,
+                    bar_format=_BYTES_BAR if by_bytes else _STEPS_BAR,
                     file=self.stream,
                     dynamic_ncols=True,
                     mininterval=TTY_MININTERVAL,
