@@ -229,6 +229,7 @@ class _Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.inflight: dict[int, int] = {}
+        self.log: list[tuple[str, int]] = []  #: ("start" | "done", size), in order
         self.most = 0
         self.most_bytes = 0
         self.swapped: list[str] = []
@@ -238,6 +239,7 @@ class _Spy:
             for a in args:
                 if a.size > 1:
                     self.inflight[id(a)] = a.nbytes
+                    self.log.append(("start", a.size))
             self.most = max(self.most, len(self.inflight))
             self.most_bytes = max(self.most_bytes, sum(self.inflight.values()))
             real(*args)
@@ -247,6 +249,7 @@ class _Spy:
     def swap(self, path: str, a: mx.array) -> None:
         assert a.shape  # evaluated arrays only reach here
         self.inflight.pop(id(a), None)
+        self.log.append(("done", a.size))
         self.swapped.append(path)
 
 
@@ -274,6 +277,23 @@ def test_scheduler_caps_the_bytes_in_flight(monkeypatch: pytest.MonkeyPatch) -> 
     sched.run(_draws(sizes), spy.swap)
     assert spy.most == 2
     assert spy.most_bytes <= 2 * 4 * (1 << 14)
+
+
+def test_scheduler_keeps_new_memory_near_the_model_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bfloat16 draw works in float32 (3x its bytes): one that large runs alone, while
+    small ones still run two at a time before and after it."""
+    spy = _Spy(monkeypatch)
+    big = 1 << 20
+    small = [1 << 14] * 16
+    sizes = [big, *small]
+    items = [(f"p{i}", lambda n=n: mx.random.uniform(shape=(n,), dtype=mx.bfloat16)) for i, n in enumerate(sizes)]
+    assert _parallel.working_set(mx.zeros((big,), dtype=mx.bfloat16)) == 3 * 2 * big
+    Scheduler([(p, 2 * n) for (p, _), n in zip(items, sizes, strict=True)], workers=2).run(items, spy.swap)
+    start, end = spy.log.index(("start", big)), spy.log.index(("done", big))
+    assert len(spy.inflight) == 0
+    assert [e for e in spy.log[start + 1 : end] if e[0] == "start"] == []
+    assert spy.most == 2
+    assert len(spy.swapped) == len(sizes)
 
 
 def test_scheduler_builds_thunks_in_order_on_several_streams() -> None:

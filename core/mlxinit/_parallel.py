@@ -37,6 +37,10 @@ __all__ = ["Scheduler", "available_cores", "check_workers"]
 #: streams than workers let a free worker find a pending draw whose stream is idle.
 STREAMS_PER_WORKER = 4
 
+#: New memory (arrays done, and the estimated working sets of those in flight) is kept
+#: under this multiple of the bytes to draw; one array may always run.
+MEMORY_FACTOR = 1.15
+
 #: A parameter to draw: its lazy array, or a thunk that builds it.
 Drawable = mx.array | Callable[[], mx.array]
 
@@ -74,6 +78,13 @@ def _on_cpu() -> bool:
     return bool(mx.default_device().type == mx.cpu)
 
 
+def working_set(a: mx.array) -> int:
+    """Estimated peak bytes while ``a`` is drawn: MLX draws 32-bit random bits and, for a
+    16-bit result, computes in float32 before casting (measured: 3x the output bytes for
+    a bfloat16 ``normal`` or ``uniform``, 1x for float32)."""
+    return max(a.nbytes, a.size * 4 + (a.nbytes if a.itemsize < 4 else 0))
+
+
 def _streams(n: int) -> list[mx.Stream]:
     """``n`` CPU streams of the calling thread, made on first need and kept."""
     have: list[mx.Stream] | None = getattr(_local, "streams", None)
@@ -95,9 +106,10 @@ class Scheduler:
 
     Use :meth:`place` around the code that builds a path's array (the draw and any cast),
     in the order of ``sizes``; then :meth:`run` evaluates the arrays and hands each one,
-    once evaluated, to ``swap``. At most ``workers`` arrays are in flight, and at most
-    ``max(2 * largest, total / 8)`` bytes of them, so peak memory stays near the
-    parameters' own size.
+    once evaluated, to ``swap``. Memory stays near the parameters' own size: at most
+    ``workers`` arrays are in flight, at most ``max(2 * largest, total / 8)`` bytes of
+    them, and an array starts only if the arrays done plus the working sets of those in
+    flight (:func:`working_set`) stay under ``MEMORY_FACTOR`` times the total.
     """
 
     def __init__(self, sizes: Sequence[tuple[str, int]], workers: int | None = None) -> None:
@@ -178,17 +190,22 @@ class Scheduler:
                 pending.append(path)
             paths.append(path)
         sizes = {p: arrays[p].nbytes for p in pending}
+        work = {p: working_set(arrays[p]) for p in pending}
         budget = max(2 * max(sizes.values()), sum(sizes.values()) // 8)
+        limit = MEMORY_FACTOR * sum(sizes.values())
         inflight: dict[Future[None], str] = {}
         busy: set[int] = set()
-        held = 0
+        held = working = done_bytes = 0
         with ThreadPoolExecutor(self.workers, thread_name_prefix="mlxinit-draw") as pool:
             while pending or inflight:
                 i = 0
                 while len(inflight) < self.workers and i < len(pending):
                     path = pending[i]
                     s = self._slot.get(path, -1)
-                    if s in busy or (inflight and held + sizes[path] > budget):
+                    if s in busy or (
+                        inflight
+                        and (held + sizes[path] > budget or done_bytes + working + work[path] > limit)
+                    ):
                         i += 1
                         continue
                     del pending[i]
@@ -203,12 +220,15 @@ class Scheduler:
                     inflight[pool.submit(mx.eval, ready)] = path
                     busy.add(s)
                     held += sizes[path]
+                    working += work[path]
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in done:
                     path = inflight.pop(fut)
                     fut.result()
                     busy.discard(self._slot.get(path, -1))
                     held -= sizes[path]
+                    working -= work[path]
+                    done_bytes += sizes[path]
                     a = arrays[path]
                     for p in owners[id(a)]:
                         swap(p, a)
