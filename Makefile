@@ -8,7 +8,7 @@ STAMP := $(VENV)/.mlxinit-installed
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,docs,models]' $(if $(wildcard plugins/compat/pyproject.toml),-e plugins/compat,)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,docs,models,progress]' $(if $(wildcard plugins/compat/pyproject.toml),-e plugins/compat,)
 	@touch $(STAMP)
 
 demo: $(STAMP)

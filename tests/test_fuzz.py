@@ -909,3 +909,9 @@ def test_info_refuses_non_strings() -> None:
     """info(['x']): an MlxinitError naming what was expected (it raises TypeError: unhashable type)."""
     with pytest.raises(mlxinit.MlxinitError, match="expected"):
         mlxinit.Registry(plugins=False).info(["x"])  # type: ignore[arg-type]
+
+
+def test_rescaled_refuses_a_scale_its_dtype_cannot_hold() -> None:
+    """rescaled(scale=65522) in float16 would draw ±inf: refused when built, with the largest scale that fits."""
+    with pytest.raises(mlxinit.InvalidParameterError, match=r"fit float16"):
+        mlxinit.get("rescaled", init="normal", scale=65522.0, dtype="fp16")

@@ -176,3 +176,36 @@ def test_coupled_initializers_are_drawn_whole_and_cut() -> None:
         report = mlxinit.apply(model, rules, seed=6)
         assert report.rows[0].status == "initialized (drawn whole, then cut)"
         assert _check_rank(model, report, ref, group) == 2
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_regenerate_a_sharded_model_from_a_step0_checkpoint(tmp_path: object, n: int) -> None:
+    """mlxinit.regenerate on each rank's sharded model gives its part of the saved full weights, bitwise."""
+    import pathlib
+
+    recipe = {"rules": RULES, "seed": 13}
+    whole = mlp(n)
+    mlxinit.apply(whole, mlxinit.Recipe.from_dict(recipe))
+    path = mlxinit.save(whole, pathlib.Path(str(tmp_path)) / "step0", recipe)
+    ref = flat(whole)
+    for r in range(n):
+        model, group = mlp(n), FakeGroup(r, n)
+        with mlxinit.record_sharding() as plan:
+            shard_mlp(model, group)
+        report = mlxinit.regenerate(path, model, sharding=plan)  # checks every shard against the file
+        assert _check_rank(model, report, ref, group) == 5
+
+
+def test_regenerate_refuses_a_sharded_model_of_another_size(tmp_path: object) -> None:
+    """A sharded model whose full shapes are not the saved ones is refused before anything changes."""
+    import pathlib
+
+    recipe = {"rules": RULES, "seed": 13}
+    whole = mlp(2)
+    mlxinit.apply(whole, mlxinit.Recipe.from_dict(recipe))
+    path = mlxinit.save(whole, pathlib.Path(str(tmp_path)) / "step0", recipe)
+    model, group = mlp(3), FakeGroup(0, 3)
+    with mlxinit.record_sharding() as plan:
+        shard_mlp(model, group)
+    with pytest.raises(mlxinit.MlxinitError, match="another shape"):
+        mlxinit.regenerate(path, model, sharding=plan)

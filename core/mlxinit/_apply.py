@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -517,6 +518,21 @@ def _locate_shard(item: _Item, modules: Mapping[str, Any], wrappers: Sequence[st
     item.group = g
 
 
+def sharded_arrays(
+    model: Module, sharding: Any = None, group: Any = None
+) -> dict[str, tuple[str, tuple[int, ...], Any]]:
+    """``{path: (path in the unsharded model, full shape, shard)}`` of every sharded array of ``model``.
+
+    What :func:`apply` would draw for each array a rank holds: empty for a model that is not sharded.
+    Quantized weights are left out (their stored shape is not their logical one).
+    """
+    return {
+        it.path: (it.key_path, it.full, it.shard)
+        for it in _plan_items(model, sharding, group)
+        if it.shard is not None and it.quant is None
+    }
+
+
 def _context(e: BaseException, text: str) -> None:
     """Put ``text`` into ``str(e)`` (and keep its type, so ``except`` clauses still match)."""
     if e.args and isinstance(e.args[0], str) and text not in e.args[0]:
@@ -535,6 +551,8 @@ def apply(
     group: Any = None,
     sharding: ShardingPlan | Mapping[str, Any] | None = None,
     config: Any = None,
+    workers: int | None = None,
+    progress: bool | None = None,
 ) -> ApplyReport:
     """Initialize an ``mlx.nn.Module``'s parameters by rules and/or a preset.
 
@@ -606,6 +624,11 @@ def apply(
             models docs).
         config: the names expressions read: a mapping or a dataclass instance; ``None``
             reads ``model.args`` (mlx-lm models), or the :class:`Recipe`'s ``config``.
+        workers: parameters drawn at once, each on its own MLX CPU stream; ``None``: one
+            per available core, ``1``: one after another. Values are bitwise the same for
+            every value (see the docs on workers). On a GPU the draws stay on one stream.
+        progress: show a progress bar on stderr: ``None`` when stderr is a terminal and
+            the model is large, ``True`` always, ``False`` never.
 
     Returns:
         an :class:`ApplyReport` (path → initializer, shape, dtype, status), printable as a table.
@@ -633,6 +656,8 @@ def apply(
 
     from . import _registry
     from ._api import default_registry
+    from ._parallel import Scheduler, check_workers
+    from ._progress import progress_for, should_show
     from ._recipe import Recipe
 
     if not isinstance(model, _Module):
@@ -641,6 +666,8 @@ def apply(
         )
     if registry is not None and not isinstance(registry, _registry.Registry):
         raise InvalidIdentifierError(f"apply(registry=...): expected an mlxinit.Registry or None, got {registry!r}.")
+    workers = check_workers(workers)
+    should_show(progress, 0)  # a bad value fails here, before anything changes
     reg = registry or default_registry()
     if isinstance(rules, Recipe):
         preset = preset if preset is not None else rules.preset
@@ -733,6 +760,10 @@ def apply(
         if it.kind == "tied":
             tied.setdefault(it.note.removeprefix("tied to "), []).append(it.path)
 
+    # Each draw is built on the stream it will run on (see _parallel).
+    todo = [(it.path, math.prod(it.shape) * it.dtype.size) for it in items if it.rule is not None]
+    scheduler = Scheduler(todo, workers if evaluate else 1)
+
     # Build every new array lazily first (shape and parameter errors surface here, before
     # any parameter changes), then evaluate and swap them in one at a time.
     rows = []
@@ -749,19 +780,20 @@ def apply(
         base = _own_base(init)
         if base is None:
             base = seed
-        try:
-            new = _draw(init, it, base)
-        except MlxinitError as e:
-            _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
-            raise
-        if new.dtype != it.dtype:
-            new = new.astype(it.dtype)
         status = "initialized"
-        if it.quant is not None:
-            status = f"initialized (quantized, {it.quant.describe()})"
-            mpath = it.path.rpartition(".")[0]
-            fresh.extend((f"{mpath}.{k}", v) for k, v in quantize_like(it.quant, new).items())
-        else:
+        with scheduler.place(it.path):  # the draw, its cast and quantization on one stream
+            try:
+                new = _draw(init, it, base)
+            except MlxinitError as e:
+                _context(e, f"(while initializing {it.path!r} with the rule {rule.label!r})")
+                raise
+            if new.dtype != it.dtype:
+                new = new.astype(it.dtype)
+            if it.quant is not None:
+                status = f"initialized (quantized, {it.quant.describe()})"
+                mpath = it.path.rpartition(".")[0]
+                fresh.extend((f"{mpath}.{k}", v) for k, v in quantize_like(it.quant, new).items())
+        if it.quant is None:
             fresh.append((it.path, new))
             fresh.extend((t, new) for t in tied.get(it.path, ()))  # the same array under every path
         if it.kind in ("state", "frozen"):
@@ -789,10 +821,18 @@ def apply(
     if gplan.targets:
         rows = _in_order([*rows, *run_groups(gplan, all_items, fresh, seed, _own_base, _group_row)], all_items)
     del items, all_items
-    for path, new in fresh:
-        if evaluate:
-            mx.eval(new)
+
+    def swap(path: str, new: mx.array) -> None:
         model.update(tree_unflatten([(path, new)]))
+
+    if evaluate:
+        # A few parameters in flight at a time; each old array is released when replaced.
+        total = sum(a.nbytes for _, a in fresh)
+        with progress_for("mlxinit.apply", total, len(fresh), progress) as bar:
+            scheduler.run(fresh, swap, bar)
+    else:
+        for path, new in fresh:
+            swap(path, new)
     del fresh
     all_rules = [*user, *preset_rules]
     unused = tuple(r.label for r in user if id(r) not in used) + tuple(gplan.unused)

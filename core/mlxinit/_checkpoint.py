@@ -373,8 +373,14 @@ def regenerate(
     *,
     check: bool = True,
     registry: Registry | None = None,
+    group: Any = None,
+    sharding: Any = None,
 ) -> ApplyReport:
     """Initialize ``model`` from a checkpoint's recipe: the same weights as the ones :func:`save` wrote, bitwise.
+
+    A sharded model (see :func:`mlxinit.apply`'s ``group`` and ``sharding``) regenerates each
+    rank's part: the saved full arrays are checked against the full shapes of its shards, and
+    each regenerated shard against the same part of the saved array.
 
     Args:
         source: a file written by :func:`save`, or its metadata (``read_metadata(path)``,
@@ -384,6 +390,7 @@ def regenerate(
         check: when ``source`` is a file that holds the arrays, compare the regenerated
             arrays with them and raise if any differs.
         registry: where names resolve; the default registry if ``None``.
+        group, sharding: how ``model`` is sharded, as :func:`mlxinit.apply` takes them.
 
     Returns:
         the :class:`ApplyReport` of applying the recipe.
@@ -427,13 +434,34 @@ def regenerate(
             repr(source)[:60], f"expected a path or a metadata mapping, got {type(source).__name__}."
         )
     recipe = _parse(meta, name)
-    _compare_layout(name, meta, saved_layout, _layout(_arrays(model)))
-    report = apply(model, recipe, registry=registry)
+    from ._apply import sharded_arrays
+
+    shards = sharded_arrays(model, sharding, group)
+    here = _layout(_arrays(model))
+    if shards and saved_layout is not None:  # compare the full arrays the shards come from
+        for path, (key_path, full, _) in shards.items():
+            _, dtype = here.pop(path)
+            here[key_path] = (tuple(full), dtype)
+    _compare_layout(name, meta, saved_layout, here)
+    report = apply(model, recipe, registry=registry, group=group, sharding=sharding)
     if check and file is not None and saved_layout:
         stored = mx.load(str(file))
         assert isinstance(stored, dict)
         now = _arrays(model)
-        differ = [p for p, v in stored.items() if p in now and not _same_bits(v, now[p])]
+        expected: dict[str, mx.array] = {}
+        for path in now:
+            if path in shards:  # a shard: its part of the saved full array
+                key_path, full, shard = shards[path]
+                if key_path in stored:
+                    whole, axis = stored[key_path], shard.axis
+                    parts = [
+                        whole[tuple(slice(lo, hi) if i == axis else slice(None) for i in range(whole.ndim))]
+                        for lo, hi in shard.pieces(full)
+                    ]
+                    expected[path] = mx.concatenate(parts, axis=axis) if len(parts) > 1 else parts[0]
+            elif path in stored:
+                expected[path] = stored[path]
+        differ = [p for p, v in expected.items() if not _same_bits(v, now[p])]
         if differ:
             raise CheckpointError(
                 name,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -245,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a histogram with the theoretical density; the suffix names the format (.png, .svg, .pdf, ...)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: only on a terminal, for arrays of 256 MiB or more)",
+    )
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser(
@@ -620,6 +627,7 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
     import mlxinit
 
     from ._dtypes import resolve_dtype
+    from ._progress import progress_for
 
     params = dict(args.param)
     shape = tuple(args.shape)
@@ -629,10 +637,37 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
     dtype = resolve_dtype(args.dtype) or mx.float32
     init = mlxinit.get(args.name, dtype=args.dtype, seed=args.seed, **params)
     config = dict(init.config)
-    w = init(mx.zeros(shape, dtype=dtype))
-    mx.eval(w)
-    stats = _stats(w)
-    promised = init.expected_std(shape)
+    size = math.prod(shape)
+    steps = 3 if args.plot else 2
+    with progress_for(
+        f"mlxinit sample {args.name}",
+        0,
+        steps,
+        args.progress,
+        items="steps",
+        work_bytes=size * dtype.size,
+        caller="sample",
+    ) as bar:
+
+        def step(text: str) -> None:  # the previous step is done; name the next
+            if bar is not None:
+                if bar.phase_text:
+                    bar.advance(0)
+                bar.phase(text)
+
+        step(f"drawing {size:,} values")
+        w = init(mx.zeros(shape, dtype=dtype))
+        mx.eval(w)
+        step("statistics")
+        stats = _stats(w)
+        promised = init.expected_std(shape)
+        if args.plot:
+            from ._plot import density, plot_distribution
+
+            step("plotting")
+            plot_distribution(w, config, promised, args.plot, dens=density(init, shape))
+        if bar is not None:
+            bar.advance(0)
     out = {
         "name": config.get("name", args.name),
         "config": config,
@@ -642,10 +677,6 @@ def cmd_sample(args: argparse.Namespace, style: Style) -> int:
         "expected_std": promised,
         "plot": args.plot,
     }
-    if args.plot:
-        from ._plot import density, plot_distribution
-
-        plot_distribution(w, config, promised, args.plot, dens=density(init, shape))
     if args.json:
         _json(out)
         return 0

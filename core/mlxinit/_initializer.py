@@ -509,7 +509,7 @@ class Initializer:
         if isinstance(self._fn, GroupFill):
             raise GroupTargetError(
                 self._name,
-                f"an array of shape {tuple(getattr(a, 'shape', a))}",
+                f"an array of shape {getattr(a, 'shape', a)!r}" if isinstance(a, (mx.array, tuple, list)) else repr(a),
                 "a module: it fills several arrays of a module together; use it as an apply rule on the module "
                 "(\"type:LoRALinear\") or on module paths (\"*.q_proj\")",
             )

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import mlx.core as mx
 
-from mlxinit import Distribution, Fill, InvalidParameterError, ShapeError, sampling
+from mlxinit import Distribution, Fill, InvalidParameterError, MlxinitError, ShapeError, sampling
 from mlxinit.sampling import Region
 from mlxinit.validate import Layout, check_choice, check_int, check_layout, check_real, compute_fans
 
@@ -1245,6 +1245,15 @@ def rescaled(
     inner = registry.get(config)
     if inner.group is not None:
         raise InvalidParameterError("rescaled", "init", "an initializer of one array (not a group initializer)", init)
+    # The rescaled values must fit dtype: the inner draw reaches about 6 of its stds (its largest
+    # promise, at the smallest weight), times the largest scale, plus the largest shift.
+    try:
+        reach = _NORMAL_REACH * (inner.expected_std((1, 1)) or 1.0)
+    except MlxinitError:
+        reach = _NORMAL_REACH
+    largest_shift = max(abs(v) for v in offset) if isinstance(offset, tuple) else abs(offset)
+    _fits("rescaled", "scale", max(abs(v) for v in factor) if isinstance(factor, tuple) else factor, dtype,
+          reach=max(reach, 1.0), offset=largest_shift)
 
     def fill(a: mx.array, *, key: Key = None) -> mx.array:
         shape = tuple(a.shape)
