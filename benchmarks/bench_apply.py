@@ -146,7 +146,7 @@ def run(quick: bool, layers: int = 16) -> list[Result]:
     how = (f"{rounds} round(s), each config in a fresh interpreter, order rotated; median of per-round ratios; "
            "same rules and unseeded draws on both sides (normal std 0.02 embedding, glorot_uniform "
            "projections, ones norms)")
-    def cores(c: str) -> str:  # CPU time / wall time: how many cores the run kept busy
+    def busy(c: str) -> str:  # CPU time / wall time: how many cores the run kept busy
         return f"{statistics.median(r['cpu'] / r['t'] for r in runs[c]):.2f}"
 
     peak = statistics.median(r["peak"] for r in runs["default"])
@@ -156,12 +156,12 @@ def run(quick: bool, layers: int = 16) -> list[Result]:
             "6. apply", f"wall time, default workers ({o['workers']}) ({scale})", fmt_s(t("default")),
             fmt_s(t("mlx")), ratio("default", "mlx"), f"<= {TARGET_TIME}x raw mlx.nn.init (2 cores)",
             ratio("default", "mlx") <= TARGET_TIME,
-            f"{how}; cores busy (CPU time / wall): mlxinit {cores('default')}, raw {cores('mlx')}",
+            f"{how}; cores busy (CPU time / wall): mlxinit {busy('default')}, raw {busy('mlx')}",
         ),
         Result(
             "6. apply", "wall time, workers=1", fmt_s(t("1")), fmt_s(t("mlx")), ratio("1", "mlx"),
             f"<= {TARGET_SEQUENTIAL}x raw mlx.nn.init", ratio("1", "mlx") <= TARGET_SEQUENTIAL,
-            f"one parameter after another on the default stream, as raw; cores busy {cores('1')}",
+            f"one parameter after another on the default stream, as raw; cores busy {busy('1')}",
         ),
         Result(
             "6. apply", "scaling: workers=2 vs workers=1", fmt_s(t("2")), fmt_s(t("1")), ratio("2", "1"),
