@@ -506,6 +506,19 @@ class Initializer:
                 or the closure returned another shape.
             ParameterTypeError: ``a`` is not an array or shape, or ``key`` is not a key.
         """
+        if (
+            type(a) is mx.array  # the common call, init(a): MLX's own call with nothing in between
+            and key is None
+            and region is None
+            and not args
+            and not kwargs
+            and self._stream is None
+            and not isinstance(self._fn, GroupFill)
+        ):
+            out = self._fn(a)
+            if type(out) is mx.array and out.shape == a.shape:
+                return out
+            return self._check(out, tuple(a.shape))
         if isinstance(self._fn, GroupFill):
             raise GroupTargetError(
                 self._name,

@@ -62,6 +62,10 @@ def normal(
             closure's ``region`` argument gives it). With a key only the tiles it touches are
             drawn, and the values are bitwise those of the same part of the whole draw.
     """
+    if key is None and region is None:  # MLX's own draw, with nothing in between
+        if loc is None:
+            return mx.random.normal(shape=shape, dtype=dtype, scale=scale)
+        return mx.random.normal(shape=shape, dtype=dtype, loc=loc, scale=scale)
     return _rng.normal(shape, dtype, loc, scale, key=subkey(key, draw), region=region)
 
 
@@ -79,6 +83,8 @@ def uniform(
 
     ``key``, ``draw`` and ``region`` as in :func:`normal`.
     """
+    if key is None and region is None:  # MLX's own draw, with nothing in between
+        return mx.random.uniform(low, high, shape, dtype=dtype)
     return _rng.uniform(low, high, shape, dtype, key=subkey(key, draw), region=region)
 
 
