@@ -29,6 +29,7 @@ import bench_get
 import bench_import
 import bench_orthogonal
 import bench_sharded
+import bench_split
 import bench_verify
 from _common import HERE, Result
 
@@ -78,7 +79,7 @@ def _table(results: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer rounds; skip MLX's orthogonal at (1024, 4096)")
-    p.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated benchmark numbers")
+    p.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10", help="comma-separated benchmark numbers")
     p.add_argument("--apply-layers", type=int, default=None,
                    help="layers of the Llama model (default 16: ~1.2 B params; 4 with --quick)")
     p.add_argument("--write", choices=["auto", "yes", "no"], default="auto",
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         7: bench_sharded.run,
         8: bench_verify.run,
         9: bench_adapters.run,
+        10: bench_split.run,
     }
     results: list[Result] = []
     started = time.perf_counter()
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.passed is False]
     print(f"\n{len(results) - len(failed)} of {len(results)} rows meet their target; "
           f"{len(failed)} do not (see RESULTS.md for why).")
-    write = args.write == "yes" or (args.write == "auto" and not args.quick and only == {1, 2, 3, 4, 5, 6, 7, 8, 9}
+    write = args.write == "yes" or (args.write == "auto" and not args.quick and only == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
                                     and args.apply_layers == 16)
     if write:
         path = os.path.join(HERE, "RESULTS.md")

@@ -85,6 +85,17 @@ def working_set(a: mx.array) -> int:
     return max(a.nbytes, a.size * 4 + (a.nbytes if a.itemsize < 4 else 0))
 
 
+def may_split() -> bool:
+    """Whether a single large draw may spread over streams: on the CPU, and not inside a draw
+    :class:`Scheduler` already placed on a stream of its own."""
+    return _on_cpu() and not getattr(_local, "placed", False)
+
+
+def streams(n: int) -> list[mx.Stream]:
+    """``n`` CPU streams of the calling thread (see :func:`_streams`)."""
+    return _streams(n)
+
+
 def _streams(n: int) -> list[mx.Stream]:
     """``n`` CPU streams of the calling thread, made on first need and kept."""
     have: list[mx.Stream] | None = getattr(_local, "streams", None)
@@ -142,8 +153,12 @@ class Scheduler:
         if s is None:
             yield
             return
-        with mx.stream(s):
-            yield
+        _local.placed = True  # the scheduler spreads whole parameters: their draws stay on this stream
+        try:
+            with mx.stream(s):
+                yield
+        finally:
+            _local.placed = False
 
     def run(
         self,

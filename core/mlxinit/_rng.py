@@ -193,7 +193,7 @@ def tiled(
             out = draw((tr, tc), mx.random.split(key, 1)[0])
         else:
             keys = mx.random.split(key, nr * nc)
-            tiles = mx.vmap(lambda k: draw((tr, tc), k))(keys)
+            tiles = _draw_tiles(draw, keys, (tr, tc))
             out = tiles.reshape(nr, nc, tr, tc).transpose(0, 2, 1, 3).reshape(nr * tr, nc * tc)
         if nr * tr != rows or nc * tc != cols:
             out = out[:rows, :cols]
@@ -209,13 +209,41 @@ def tiled(
     index = mx.array([i * nc + j for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)])
     ni, nj = i1 - i0 + 1, j1 - j0 + 1
     picked = keys[index]
-    tiles = mx.vmap(lambda k: draw((tr, tc), k))(picked) if ni * nj > 1 else draw((tr, tc), picked[0])[None]
+    tiles = _draw_tiles(draw, picked, (tr, tc)) if ni * nj > 1 else draw((tr, tc), picked[0])[None]
     block = tiles.reshape(ni, nj, tr, tc).transpose(0, 2, 1, 3).reshape(ni * tr, nj * tc)
     block = block[r0 - i0 * tr : r1 - i0 * tr]
     flat = _flat_columns(rest, inner)  # flat column indices of the region, in row-major order
     # One contiguous run of columns is a slice; anything else is gathered.
     cut = slice(c_lo - j0 * tc, c_hi - j0 * tc) if flat is None else mx.array(flat) - j0 * tc
     return block[:, cut].reshape(region_shape(region))
+
+
+#: A keyed draw of at least this many values is split over the CPU's cores (one stream each).
+SPLIT_MIN = 1 << 22
+
+
+def _draw_tiles(
+    draw: Callable[[tuple[int, int], mx.array], mx.array], keys: mx.array, tile: tuple[int, int]
+) -> mx.array:
+    """The tiles of ``keys`` (one per key), batched with ``mx.vmap``.
+
+    A large draw on the CPU, outside :func:`mlxinit.apply`'s own scheduling, is split into one
+    batch of tiles per core, each on its own stream, which MLX runs at once. Every tile still
+    comes from its own key alone, so the values are bitwise the same however they are split.
+    """
+    n = int(keys.shape[0])
+    if n >= 2 and n * tile[0] * tile[1] >= SPLIT_MIN:
+        from . import _parallel  # on first need: it is only for large draws
+
+        workers = min(n, _parallel.available_cores())
+        if workers > 1 and _parallel.may_split():
+            cuts = [n * i // workers for i in range(workers + 1)]
+            parts = []
+            for s, lo, hi in zip(_parallel.streams(workers), cuts[:-1], cuts[1:], strict=True):
+                with mx.stream(s):
+                    parts.append(mx.vmap(lambda k: draw(tile, k))(keys[lo:hi]))
+            return mx.concatenate(parts, axis=0)
+    return mx.vmap(lambda k: draw(tile, k))(keys)
 
 
 def _ravel(index: Sequence[int], shape: Sequence[int]) -> int:
