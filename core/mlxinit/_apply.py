@@ -533,6 +533,28 @@ def sharded_arrays(
     }
 
 
+def _run_preset(preset: Any, model: Module, reg: Registry, *, offset: int) -> tuple[str | None, list[_Rule]]:
+    """``(name, compiled rules)`` of a preset run on ``model`` (``(None, [])`` without one).
+
+    A preset that raises fails as a factory does, with its cause; bad options are an
+    :class:`InvalidIdentifierError`.
+    """
+    if preset is None:
+        return None, []
+    name, fn, options = _resolve_preset(preset, reg)
+    try:
+        produced = fn(model, **options)
+    except MlxinitError:
+        raise
+    except TypeError as e:
+        raise InvalidIdentifierError(f"preset {name!r}: {e}") from e
+    except Exception as e:
+        from ._errors import FactoryError
+
+        raise FactoryError(f"preset {name!r} raised {type(e).__name__}: {e}") from e
+    return name, _compile(produced, offset=offset)
+
+
 def _context(e: BaseException, text: str) -> None:
     """Put ``text`` into ``str(e)`` (and keep its type, so ``except`` clauses still match)."""
     if e.args and isinstance(e.args[0], str) and text not in e.args[0]:
@@ -679,21 +701,7 @@ def apply(
 
         raise ParameterTypeError("apply", "seed", "an int in [0, 2**64)", seed)
     user = _compile(rules)
-    preset_rules: list[_Rule] = []
-    preset_name = None
-    if preset is not None:
-        preset_name, fn, options = _resolve_preset(preset, reg)
-        try:
-            produced = fn(model, **options)
-        except MlxinitError:
-            raise
-        except TypeError as e:
-            raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
-        except Exception as e:  # a broken preset fails as a factory does, with its cause
-            from ._errors import FactoryError
-
-            raise FactoryError(f"preset {preset_name!r} raised {type(e).__name__}: {e}") from e
-        preset_rules = _compile(produced, offset=len(user))
+    preset_name, preset_rules = _run_preset(preset, model, reg, offset=len(user))
 
     if sharding is not None and not isinstance(sharding, (ShardingPlan, Mapping)):
         raise InvalidIdentifierError(
@@ -934,17 +942,7 @@ def plan(
         config = config if config is not None else rules.config
         rules = rules.rules
     user = _compile(rules)
-    preset_rules: list[_Rule] = []
-    preset_name = None
-    if preset is not None:
-        preset_name, fn, options = _resolve_preset(preset, reg)
-        try:
-            produced = fn(model, **options)
-        except MlxinitError:
-            raise
-        except TypeError as e:
-            raise InvalidIdentifierError(f"preset {preset_name!r}: {e}") from e
-        preset_rules = _compile(produced, offset=len(user))
+    preset_name, preset_rules = _run_preset(preset, model, reg, offset=len(user))
     items = _plan_items(model, sharding, group)
     used: set[int] = set()
     for it in items:
